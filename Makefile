@@ -1,0 +1,81 @@
+# Handset Atlas. The two commands a newcomer needs: `make site` and `make test`.
+# Every target installs what it needs first (virtual environment, pinned packages, Chromium).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+KB := $(BIN)/kb
+# MkDocs 1.6 otherwise prints a notice about MkDocs 2.0 on every run.
+export NO_MKDOCS_2_WARNING := 1
+# Never pick up a pre-release (MkDocs 2.0 pre-releases share the name and break Material).
+export PIP_PRE :=
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: site serve test check golden bench lock schema fmt lint chromium clean help
+
+help:
+	@echo "make site    build the site into site/ (creates .venv, installs pinned packages)"
+	@echo "make serve   serve the site at http://127.0.0.1:8000 and rebuild on changes"
+	@echo "make test    run every test (installs Chromium for the browser test when missing)"
+	@echo "make check   validate facts/ (kb check --strict)"
+	@echo "make golden  regenerate the golden Markdown of the test knowledge base"
+	@echo "make schema  regenerate the editor JSON Schemas and the schema reference"
+	@echo "make bench   measure build times and sizes (BENCH_ARGS=--skip-mkdocs-10000 to skip the slowest)"
+	@echo "make lock    re-pin every package into constraints.txt"
+
+# The environment is rebuilt when the dependency list or the pins change.
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip -c constraints.txt 2>/dev/null || true
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $@
+
+site: $(VENV)/.installed
+	$(KB) build
+	@echo ""
+	@echo "Site built in site/. Open site/index.html in a browser, or run 'make serve'."
+
+serve: $(VENV)/.installed
+	$(KB) serve
+
+check: $(VENV)/.installed
+	$(KB) check --strict
+
+# Debian's Chromium for the browser tests (Playwright's own browser download cannot work here).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Debian's chromium for the browser tests..."; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: $(VENV)/.installed chromium
+	$(BIN)/python -m pytest
+
+golden: $(VENV)/.installed
+	$(BIN)/python -m tests.golden_update
+
+schema: $(VENV)/.installed
+	$(KB) schema
+
+bench: $(VENV)/.installed
+	$(KB) bench $(BENCH_ARGS)
+
+fmt: $(VENV)/.installed
+	$(BIN)/ruff format generator tests
+	$(BIN)/ruff check --fix generator tests
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check generator tests
+
+# Re-pin: resolve pyproject.toml's ranges afresh in a scratch environment, write every version.
+lock:
+	rm -rf .cache/lock-venv
+	$(PYTHON) -m venv .cache/lock-venv
+	.cache/lock-venv/bin/pip install --quiet -e '.[test]'
+	{ echo "# Exact versions of every package, direct and indirect: the one lock file."; \
+	  echo "# Regenerate with \`make lock\` after changing pyproject.toml; review the diff like code."; \
+	  .cache/lock-venv/bin/pip freeze --exclude-editable | grep -v '^-e'; } > constraints.txt
+	rm -rf .cache/lock-venv
+
+clean:
+	rm -rf build site .cache

@@ -1,0 +1,49 @@
+"""The `kb` command line. Each subcommand is a module in `generator/commands/`.
+
+A command module has a docstring (its help), `add_arguments(parser)` and `run(args) -> int`.
+Commands are registered in the ordered list below; `kb --help` shows them in this order.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+# NOTE: order is the order `kb --help` lists them in: the contributor's path first.
+COMMANDS = [
+    "check",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kb",
+        description="Handset Atlas: check, build and edit the knowledge base's facts.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        module = importlib.import_module(f"generator.commands.{name.replace('-', '_')}")
+        doc = (module.__doc__ or "").strip()
+        summary = doc.splitlines()[0] if doc else name
+        sub = subparsers.add_parser(
+            name,
+            help=summary,
+            description=doc,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        module.add_arguments(sub)
+        sub.set_defaults(run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    # MkDocs 1.6 prints a notice about 2.0 on every run unless told not to.
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        print("kb: interrupted", file=sys.stderr)
+        return 130

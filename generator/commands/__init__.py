@@ -1,0 +1,1 @@
+"""`kb` subcommands, one module each (see generator/cli.py)."""

@@ -1,0 +1,281 @@
+"""Stage 3: the linked graph of records that every page is rendered from.
+
+Built once from `CheckedFacts` after validation found no errors; nothing is re-read or
+re-parsed here. Loaded data (`Record.data`) is never mutated. Everything else on a `Record` is
+derived, computed here and nowhere else:
+
+- `label`          the display name (the kind's label field, or a quote's opening words)
+- `page`, `url`    where its page is in the build folder, and its link from the site root
+- `dates`          every date field, parsed (`PartialDate`), by field path
+- `texts`          every text field, split into plain runs and `Link`s, by field path
+- `references`     outgoing references (fields and [[links]])
+- `backlinks`      incoming references: every record that refers to this one, and where
+- `sort_key`       case- and accent-insensitive label, for stable alphabetical lists
+- `current_status` (relationships) the status of the last step of the status history
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from .dates import PartialDate
+from .load import FieldPath
+from .schema import FieldSpec, KindSchema, SchemaSet
+from .validate import LINK, CheckedFacts, Reference
+
+QUOTE_LABEL_WORDS = 10
+
+
+@dataclass(frozen=True)
+class Link:
+    """A [[target]] or [[target|label]] inside text."""
+
+    target: str
+    label: str | None = None
+
+
+RichText = list[str | Link]
+
+
+def parse_rich_text(text: str) -> RichText:
+    """Split text into plain runs and links; the validator has already checked every link."""
+    pieces: RichText = []
+    position = 0
+    for match in LINK.finditer(text):
+        if match.start() > position:
+            pieces.append(text[position : match.start()])
+        label = match.group(2)
+        pieces.append(Link(target=match.group(1).strip(), label=label.strip() if label else None))
+        position = match.end()
+    if position < len(text):
+        pieces.append(text[position:])
+    return pieces
+
+
+@dataclass(frozen=True)
+class Backlink:
+    """`record` refers to the record holding this backlink, at `path`."""
+
+    record: Record
+    path: FieldPath
+    in_text: bool
+
+
+@dataclass(eq=False)
+class Record:
+    """One record of the knowledge base: raw data plus the derived fields listed above."""
+
+    id: str
+    kind: str
+    schema: KindSchema
+    data: dict[str, Any]  # as loaded; never mutated
+    fact_path: str  # the fact file, relative to the knowledge base root
+    label: str = ""
+    dates: dict[FieldPath, PartialDate] = field(default_factory=dict)
+    texts: dict[FieldPath, RichText] = field(default_factory=dict)
+    references: list[Reference] = field(default_factory=list)
+    backlinks: list[Backlink] = field(default_factory=list)
+
+    @property
+    def page(self) -> str:
+        """The Markdown file in the build folder: '<plural>/<id>.md'."""
+        return f"{self.schema.plural}/{self.id}.md"
+
+    @property
+    def url(self) -> str:
+        """The page's address from the site root, with MkDocs' directory URLs."""
+        return f"{self.schema.plural}/{self.id}/"
+
+    @property
+    def sort_key(self) -> tuple[str, str]:
+        folded = unicodedata.normalize("NFKD", self.label).casefold()
+        return ("".join(ch for ch in folded if not unicodedata.combining(ch)), self.id)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.data.get(name, default)
+
+    def date(self, *path: str | int) -> PartialDate | None:
+        return self.dates.get(tuple(path))
+
+    def text(self, *path: str | int) -> RichText | None:
+        return self.texts.get(tuple(path))
+
+    @property
+    def current_status(self) -> str | None:
+        history = self.data.get("status_history") or []
+        return history[-1]["status"] if history else None
+
+    @property
+    def current_status_date(self) -> PartialDate | None:
+        history = self.data.get("status_history") or []
+        return self.date("status_history", len(history) - 1, "date") if history else None
+
+    def __repr__(self) -> str:
+        return f"<Record {self.kind}:{self.id}>"
+
+
+@dataclass(frozen=True)
+class CitationUse:
+    """One place a source is cited: which record, where in it, and the citation itself."""
+
+    record: Record
+    path: FieldPath
+    citation: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DatedEntry:
+    """A line of the timeline: a date in some record, and what it dates."""
+
+    date: PartialDate
+    record: Record
+    path: FieldPath
+    what: str  # 'event', 'status: cancelled', 'said', 'released', ...
+
+
+@dataclass
+class KnowledgeBase:
+    """All records, linked. Lists are sorted once here so every page lists in the same order."""
+
+    schemas: SchemaSet
+    records: dict[str, Record]
+    by_kind: dict[str, list[Record]]
+    citations_of_source: dict[str, list[CitationUse]]
+    timeline: list[DatedEntry]
+
+    def get(self, record_id: str) -> Record | None:
+        return self.records.get(record_id)
+
+    def __getitem__(self, record_id: str) -> Record:
+        return self.records[record_id]
+
+    def referring(self, record: Record, kind: str, field_name: str | None = None) -> list[Record]:
+        """Records of `kind` that refer to `record` (through `field_name`, if given), sorted."""
+        found = {
+            backlink.record.id: backlink.record
+            for backlink in record.backlinks
+            if backlink.record.kind == kind
+            and not backlink.in_text
+            and (field_name is None or backlink.path[0] == field_name)
+        }
+        return sorted(found.values(), key=_timeline_or_label_key)
+
+
+def _timeline_or_label_key(record: Record) -> tuple:
+    date = record.date("date") or record.date("said") or record.current_status_date
+    return (0, date.sort_key, record.sort_key) if date else (1, (), record.sort_key)
+
+
+def _walk_texts(spec_fields: dict[str, FieldSpec], data: Any, path: FieldPath):
+    """Every (path, string) of a text-typed field in `data`."""
+    if not isinstance(data, dict):
+        return
+    for name, spec in spec_fields.items():
+        if name not in data:
+            continue
+        yield from _walk_value(spec, data[name], path + (name,))
+
+
+def _walk_value(spec: FieldSpec, value: Any, path: FieldPath):
+    if spec.type == "text" and isinstance(value, str):
+        yield path, value
+    elif spec.type == "list" and isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _walk_value(spec.items, item, path + (index,))
+    elif spec.type == "object":
+        yield from _walk_texts(spec.fields, value, path)
+
+
+def _label(schema: KindSchema, data: dict[str, Any]) -> str:
+    if schema.label_field:
+        return str(data[schema.label_field])
+    if schema.kind == "quote":
+        words = str(data["text"]).split()
+        shown = " ".join(words[:QUOTE_LABEL_WORDS])
+        return f"“{shown}{'…' if len(words) > QUOTE_LABEL_WORDS else ''}”"
+    return schema.title
+
+
+def _describe_dated(record: Record, path: FieldPath) -> str:
+    if path == ("date",):
+        return record.kind
+    if path[0] == "status_history":
+        return f"status: {record.data['status_history'][path[1]]['status']}"
+    return " ".join(str(step).replace("_", " ") for step in path if not isinstance(step, int))
+
+
+def build_model(checked: CheckedFacts, schemas: SchemaSet) -> KnowledgeBase:
+    """Link the checked records into one graph. Call only when validation found no errors."""
+    records: dict[str, Record] = {}
+    for checked_record in checked.records:
+        data = checked_record.fact.data
+        record = Record(
+            id=checked_record.id,
+            kind=checked_record.kind,
+            schema=checked_record.schema,
+            data=data,
+            fact_path=checked_record.fact.rel,
+            label=_label(checked_record.schema, data),
+            dates=dict(checked_record.dates),
+            references=list(checked_record.references),
+        )
+        record.texts = {
+            path: parse_rich_text(text)
+            for path, text in _walk_texts(checked_record.schema.fields, data, ())
+        }
+        records[record.id] = record
+
+    for record in records.values():
+        for reference in record.references:
+            target = records.get(reference.target)
+            if target is not None:
+                target.backlinks.append(
+                    Backlink(record=record, path=reference.path, in_text=reference.in_text)
+                )
+
+    by_kind: dict[str, list[Record]] = defaultdict(list)
+    for record in records.values():
+        by_kind[record.kind].append(record)
+    for kind in schemas.kinds:
+        by_kind[kind] = sorted(by_kind.get(kind, []), key=lambda r: r.sort_key)
+    for record in records.values():
+        record.backlinks.sort(key=lambda b: (b.record.kind, b.record.sort_key, b.path))
+
+    citations_of_source: dict[str, list[CitationUse]] = defaultdict(list)
+    for record in records.values():
+        for reference in record.references:
+            if reference.in_text or reference.path[-1] not in ("source", "via"):
+                continue
+            citation_path = reference.path[:-1]
+            citation = _get_path(record.data, citation_path)
+            citations_of_source[reference.target].append(
+                CitationUse(record=record, path=citation_path, citation=citation)
+            )
+    for uses in citations_of_source.values():
+        uses.sort(key=lambda use: (use.record.kind, use.record.sort_key, use.path))
+
+    timeline = sorted(
+        (
+            DatedEntry(date=date, record=record, path=path, what=_describe_dated(record, path))
+            for record in records.values()
+            if record.kind != "source"
+            for path, date in record.dates.items()
+        ),
+        key=lambda entry: (entry.date.sort_key, entry.record.sort_key, entry.path),
+    )
+    return KnowledgeBase(
+        schemas=schemas,
+        records=records,
+        by_kind=dict(by_kind),
+        citations_of_source=dict(citations_of_source),
+        timeline=timeline,
+    )
+
+
+def _get_path(data: Any, path: FieldPath) -> Any:
+    for step in path:
+        data = data[step]
+    return data

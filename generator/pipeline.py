@@ -1,0 +1,75 @@
+"""The orchestrator: the one place that knows the order of the stages.
+
+    load -> validate -> model -> render -> write -> mkdocs
+
+NOTE: order matters. Nothing is rendered until every file is loaded and the whole knowledge
+base has validated, and nothing is written until every page has rendered (mkdocs'
+`commands/build.py` does the same: gather all data first, so every page sees consistent data).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .load import load_facts
+from .model import KnowledgeBase, build_model
+from .problems import ProblemCollector
+from .schema import SchemaSet, default_schemas
+from .validate import check_knowledge_base
+
+
+@dataclass
+class Project:
+    """Where a knowledge base's folders are. The generator writes only to `build_dir`/`site_dir`."""
+
+    root: Path
+    facts_dir: Path = field(init=False)
+    content_dir: Path = field(init=False)
+    templates_dir: Path = field(init=False)  # site overrides of the package's templates
+    build_dir: Path = field(init=False)  # Markdown the generator renders; mkdocs' docs_dir
+    site_dir: Path = field(init=False)  # the HTML site
+    cache_dir: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.root = self.root.resolve()
+        self.facts_dir = self.root / "facts"
+        self.content_dir = self.root / "content"
+        self.templates_dir = self.root / "templates"
+        self.build_dir = self.root / "build" / "docs"
+        self.site_dir = self.root / "site"
+        self.cache_dir = self.root / ".cache"
+
+
+def find_project_root(start: Path) -> Path:
+    """The nearest folder at or above `start` that has a facts/ folder (else `start`)."""
+    start = start.resolve()
+    if start.is_file():
+        start = start.parent
+    for folder in (start, *start.parents):
+        if (folder / "facts").is_dir():
+            return folder
+        if folder.name == "facts" and folder.is_dir():
+            return folder.parent
+    return start
+
+
+@dataclass
+class CheckOutcome:
+    """What a check run produced: the problems, and the model when there were no errors."""
+
+    collector: ProblemCollector
+    record_count: int
+    knowledge_base: KnowledgeBase | None
+
+
+def check_project(project: Project, schemas: SchemaSet | None = None) -> CheckOutcome:
+    """Load and validate every fact; build the model only if no error was found."""
+    schemas = schemas or default_schemas()
+    collector = ProblemCollector()
+    facts = load_facts(project.root, schemas, collector)
+    checked = check_knowledge_base(facts, schemas, collector)
+    knowledge_base = None if collector.failed() else build_model(checked, schemas)
+    return CheckOutcome(
+        collector=collector, record_count=len(facts), knowledge_base=knowledge_base
+    )

@@ -1,0 +1,156 @@
+"""Problems found in the facts, collected across a whole run and reported together.
+
+Every check appends to one `ProblemCollector` instead of raising, so a contributor sees every
+problem in every file in one run ("collect all, fail once"). A problem reads location first,
+then the field, the value, what was expected and the fix:
+
+    facts/products/mi-tv.yaml:7:11: maker: unknown organization 'xiaomy' (did you mean 'xiaomi'?)
+        7 | maker: xiaomy
+          |        ^
+
+The text, GitHub-annotation and JSON forms below are a tested contract (tests/errors/).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the facts, pinned to a place in a file."""
+
+    path: str  # as shown to the contributor: relative to the knowledge base root, POSIX slashes
+    line: int | None  # 1-based; None when the problem is about the file as a whole
+    column: int | None  # 1-based
+    field: str  # dotted field path such as "citations[0].source"; "" for the file itself
+    message: str  # what is wrong, with the fix ("... (did you mean 'xiaomi'?)")
+    code: str  # stable name of the check, for JSON consumers and tests
+    severity: Severity = "error"
+    source_line: str | None = None  # the offending line of the file, shown under the message
+
+    @property
+    def location(self) -> str:
+        where = self.path
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return where
+
+    @property
+    def headline(self) -> str:
+        """The one-line form: location first, then field and message."""
+        severity = "warning: " if self.severity == "warning" else ""
+        subject = f"{self.field}: " if self.field else ""
+        return f"{self.location}: {severity}{subject}{self.message}"
+
+    def format_text(self) -> str:
+        lines = [self.headline]
+        if self.source_line is not None and self.line is not None:
+            gutter = f"{self.line:>5} | "
+            # Tabs would misplace the caret; show them as one space each (the line is for reading).
+            shown = self.source_line.replace("\t", " ").rstrip("\r\n")
+            lines.append(gutter + shown)
+            if self.column is not None:
+                lines.append(" " * (len(gutter) - 2) + "| " + " " * (self.column - 1) + "^")
+        return "\n".join(lines)
+
+    def format_github(self) -> str:
+        """A GitHub Actions workflow command, shown inline on the pull request's diff."""
+        params = [f"file={_escape_property(self.path)}"]
+        if self.line is not None:
+            params.append(f"line={self.line}")
+            if self.column is not None:
+                params.append(f"col={self.column}")
+        params.append(f"title={_escape_property(self.code)}")
+        subject = f"{self.field}: " if self.field else ""
+        return f"::{self.severity} {','.join(params)}::{_escape_data(subject + self.message)}"
+
+
+def _escape_data(text: str) -> str:
+    # GitHub's workflow-command escaping: without it a newline in a value ends the annotation.
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+@dataclass
+class ProblemCollector:
+    """Gathers problems from every check; nothing stops at the first one."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, problem: Problem) -> None:
+        self.problems.append(problem)
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        self.problems.extend(problems)
+
+    def errors(self, strict: bool = False) -> list[Problem]:
+        """Problems that fail the run; with `strict`, warnings count too (as in CI)."""
+        return [p for p in self.problems if strict or p.severity == "error"]
+
+    def failed(self, strict: bool = False) -> bool:
+        return bool(self.errors(strict))
+
+    def sorted(self) -> list[Problem]:
+        """File by file, top to bottom: the order a contributor fixes them in."""
+        return sorted(
+            self.problems,
+            key=lambda p: (p.path, p.line or 0, p.column or 0, p.field, p.message),
+        )
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def summary_line(problems: list[Problem], strict: bool, record_count: int) -> str:
+    """The last line of a report: '7 errors, 1 warning in 3 files' or an all-clear."""
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = [p for p in problems if p.severity == "warning"]
+    if not problems:
+        return f"OK: {_plural(record_count, 'record')} checked, no problems."
+    files = {p.path for p in problems}
+    counts = []
+    if errors:
+        counts.append(_plural(len(errors), "error"))
+    if warnings:
+        counts.append(_plural(len(warnings), "warning"))
+    line = f"{', '.join(counts)} in {_plural(len(files), 'file')}"
+    if warnings and strict:
+        line += " (--strict: warnings count as errors)"
+    elif not errors:
+        line += " (warnings only: not failing; --strict makes them errors)"
+    return line + "."
+
+
+def format_report(problems: list[Problem], fmt: str, strict: bool, record_count: int) -> str:
+    """The whole report in one of the formats `kb check --format` offers."""
+    if fmt == "json":
+        return json.dumps(
+            {
+                "problems": [asdict(p) for p in problems],
+                "errors": sum(p.severity == "error" for p in problems),
+                "warnings": sum(p.severity == "warning" for p in problems),
+                "records": record_count,
+                "strict": strict,
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+    if fmt == "github":
+        lines = [p.format_github() for p in problems]
+        lines.append(summary_line(problems, strict, record_count))
+        return "\n".join(lines)
+    blocks = [p.format_text() for p in problems]
+    blocks.append(summary_line(problems, strict, record_count))
+    return "\n".join(blocks)

@@ -1,0 +1,199 @@
+"""Record kinds, read from the schema files in `generator/schemas/`.
+
+The schema files are data, and the single source of truth: the validator, the editor JSON
+Schema (`schemas/json/`), the schema reference page and `kb new` templates are all derived from
+the objects built here, so they cannot drift apart.
+
+Loading takes two passes, as followthemoney's model does: first every file is read (kinds and
+shared definitions), then `use:` references to shared definitions and `to:` references between
+kinds are resolved, so kinds may refer to each other in any order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+
+SCHEMA_DIR = Path(__file__).parent / "schemas"
+DEFINITIONS_FILE = "_definitions.yaml"
+
+FIELD_TYPES = {
+    "string": "One line of plain text.",
+    "text": "Plain text in our own words; may link to records with [[id]] or [[id|label]].",
+    "boolean": "true or false.",
+    "date": "A partial date: 2018, 2018-11, 2018-11-02, 'early 2019', '2017-11~', or a range A/B.",
+    "url": "An https:// address (http:// only where the source has no https address).",
+    "enum": "One of a fixed list of values.",
+    "ref": "The id of another record.",
+    "list": "A YAML list.",
+    "object": "A YAML mapping with its own fields.",
+}
+FIELD_KEYS = {
+    "type", "use", "required", "description", "example", "values", "to", "items", "fields",
+    "min_items", "unique", "multiline",
+}
+KIND_KEYS = {"kind", "plural", "title", "description", "label_field", "fields", "cited"}
+
+
+class SchemaError(Exception):
+    """A mistake in the schema files themselves (a developer's error, not a contributor's)."""
+
+
+@dataclass
+class FieldSpec:
+    """What one field may hold. Objects and lists nest further FieldSpecs."""
+
+    name: str
+    type: str
+    description: str = ""
+    required: bool = False
+    example: Any = None
+    values: dict[str, str] = field(default_factory=dict)  # enum value -> its meaning
+    to: tuple[str, ...] = ()  # ref: kinds the id may name
+    items: FieldSpec | None = None  # list: the spec of each item
+    fields: dict[str, FieldSpec] = field(default_factory=dict)  # object: its fields, in order
+    min_items: int = 0
+    unique: bool = False
+    multiline: bool = False  # string: may span lines (quotes, excerpts)
+
+
+@dataclass
+class KindSchema:
+    """One record kind: its names, documentation and fields (in canonical order)."""
+
+    kind: str
+    plural: str
+    title: str
+    description: str
+    fields: dict[str, FieldSpec]
+    label_field: str | None = None
+    cited: bool = True  # records of this kind must carry citations (all but sources)
+
+    @property
+    def required_fields(self) -> list[str]:
+        return [name for name, spec in self.fields.items() if spec.required]
+
+
+@dataclass
+class SchemaSet:
+    """Every record kind, by kind name and by folder (plural) name."""
+
+    kinds: dict[str, KindSchema]
+
+    @property
+    def by_plural(self) -> dict[str, KindSchema]:
+        return {schema.plural: schema for schema in self.kinds.values()}
+
+    def __iter__(self):
+        return iter(self.kinds.values())
+
+
+def _read_yaml(path: Path) -> Any:
+    return YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
+
+
+def _build_field(name: str, raw: dict, definitions: dict, where: str) -> FieldSpec:
+    if not isinstance(raw, dict):
+        raise SchemaError(f"{where}: field '{name}' must be a mapping")
+    unknown = set(raw) - FIELD_KEYS
+    if unknown:
+        raise SchemaError(f"{where}: field '{name}' has unknown keys {sorted(unknown)}")
+    if "use" in raw:
+        shared = definitions.get(raw["use"])
+        if shared is None:
+            raise SchemaError(f"{where}: field '{name}' uses unknown definition '{raw['use']}'")
+        # The field's own keys (required, description, example) win over the shared ones.
+        raw = {**shared, **{k: v for k, v in raw.items() if k != "use"}}
+    kind = raw.get("type")
+    if kind not in FIELD_TYPES:
+        raise SchemaError(f"{where}: field '{name}' has unknown type {kind!r}")
+    spec = FieldSpec(
+        name=name,
+        type=kind,
+        description=" ".join(str(raw.get("description", "")).split()),
+        required=bool(raw.get("required", False)),
+        example=raw.get("example"),
+        values={str(k): " ".join(str(v).split()) for k, v in (raw.get("values") or {}).items()},
+        to=tuple(raw.get("to") or ()),
+        min_items=int(raw.get("min_items", 0)),
+        unique=bool(raw.get("unique", False)),
+        multiline=bool(raw.get("multiline", False)),
+    )
+    if kind == "list":
+        if "items" not in raw:
+            raise SchemaError(f"{where}: list field '{name}' needs 'items'")
+        spec.items = _build_field(f"{name}[]", raw["items"], definitions, where)
+    if kind == "object":
+        spec.fields = {
+            sub: _build_field(sub, sub_raw, definitions, f"{where}: {name}")
+            for sub, sub_raw in (raw.get("fields") or {}).items()
+        }
+    if kind == "enum" and not spec.values:
+        raise SchemaError(f"{where}: enum field '{name}' needs 'values'")
+    if kind == "ref" and not spec.to:
+        raise SchemaError(f"{where}: ref field '{name}' needs 'to'")
+    return spec
+
+
+def _walk_specs(spec: FieldSpec):
+    yield spec
+    if spec.items:
+        yield from _walk_specs(spec.items)
+    for sub in spec.fields.values():
+        yield from _walk_specs(sub)
+
+
+def load_schemas(schema_dir: Path = SCHEMA_DIR) -> SchemaSet:
+    """Read every schema file, then resolve references between them (the second pass)."""
+    definitions = _read_yaml(schema_dir / DEFINITIONS_FILE) or {}
+    raw_kinds = {}
+    for path in sorted(schema_dir.glob("*.yaml")):
+        if path.name == DEFINITIONS_FILE:
+            continue
+        raw = _read_yaml(path)
+        unknown = set(raw) - KIND_KEYS
+        if unknown:
+            raise SchemaError(f"{path.name}: unknown keys {sorted(unknown)}")
+        if raw.get("kind") != path.stem:
+            raise SchemaError(f"{path.name}: 'kind' must be '{path.stem}'")
+        raw_kinds[raw["kind"]] = raw
+
+    kinds = {}
+    for name, raw in raw_kinds.items():
+        fields = {
+            field_name: _build_field(field_name, field_raw, definitions, f"{name}.yaml")
+            for field_name, field_raw in raw["fields"].items()
+        }
+        kinds[name] = KindSchema(
+            kind=name,
+            plural=raw["plural"],
+            title=raw["title"],
+            description=" ".join(str(raw.get("description", "")).split()),
+            fields=fields,
+            label_field=raw.get("label_field"),
+            cited=bool(raw.get("cited", True)),
+        )
+
+    # Second pass: every `to:` must name a kind that exists.
+    for schema in kinds.values():
+        for spec in schema.fields.values():
+            for sub in _walk_specs(spec):
+                for target in sub.to:
+                    if target not in kinds:
+                        raise SchemaError(
+                            f"{schema.kind}.yaml: field '{sub.name}' refers to unknown kind "
+                            f"'{target}'"
+                        )
+        if schema.cited and "citations" not in schema.fields:
+            raise SchemaError(f"{schema.kind}.yaml: cited kinds need a 'citations' field")
+    return SchemaSet(kinds=kinds)
+
+
+@cache
+def default_schemas() -> SchemaSet:
+    """The package's schemas, read once per process."""
+    return load_schemas()
