@@ -1,0 +1,44 @@
+"""Shared test helpers: run the real `kb` command line, and find the repository's folders."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED_SOURCES = REPO_ROOT.parent / "shared" / "sources"
+
+
+@dataclass
+class KbResult:
+    """What one `kb` run printed and returned."""
+
+    code: int
+    out: str
+    err: str
+
+
+def run_kb(*args: str | os.PathLike, cwd: Path | None = None, timeout: int = 600) -> KbResult:
+    """Run `kb ARGS...` as a contributor would: a separate process, through the public CLI."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONIOENCODING": "utf-8"}
+    completed = subprocess.run(
+        [sys.executable, "-m", "generator", *map(str, args)],
+        cwd=cwd or REPO_ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=timeout,
+    )
+    return KbResult(code=completed.returncode, out=completed.stdout, err=completed.stderr)
+
+
+@pytest.fixture
+def kb():
+    """The `run_kb` function, as a fixture."""
+    return run_kb
