@@ -14,6 +14,14 @@ import sys
 # NOTE: order is the order `kb --help` lists them in: the contributor's path first.
 COMMANDS = [
     "check",
+    "schema",
+    "new",
+    "fmt",
+    "diff",
+    "build",
+    "serve",
+    "synth",
+    "bench",
 ]
 
 

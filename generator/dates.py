@@ -15,12 +15,15 @@ early 2019". A fact keeps exactly what was said, so a date is written in this sm
 
 YAML reads an unquoted `2018` as a number and `2018-11-02` as a date; both are accepted and
 normalised to the text above, so contributors need not quote dates.
+
+`DATE_FORMS` below lists the same forms as data: the schema reference is generated from it.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
+import difflib
 import re
 from dataclasses import dataclass
 
@@ -41,6 +44,27 @@ _POINT = re.compile(
     re.VERBOSE,
 )
 OPEN_END = ".."
+
+
+def _or_list(words) -> str:
+    words = list(words)
+    return ", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1 else "".join(words)
+
+
+# The grammar by example: (as written, what it means). The schema reference shows these with
+# how the site displays each, and tests parse every one, so the documentation cannot drift.
+DATE_FORMS = [
+    ("2018", "a year"),
+    ("2018-11", "a month"),
+    ("2018-11-02", "a day"),
+    ("early 2019", f"part of a year: {_or_list(PARTS_OF_YEAR)}"),
+    ("2017-11~", "approximate: about that time"),
+    ("2014?", "uncertain: the source is not sure"),
+    ("end 2018/early 2019", "a range; either end may be any of the forms above"),
+    (f"{OPEN_END}/2018", "a range open at the start: until then"),
+    (f"2018/{OPEN_END}", "a range open at the end: from then on"),
+]
+_TIME_OF_DAY = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ]\d")
 
 
 class DateError(ValueError):
@@ -141,6 +165,8 @@ class PartialDate:
 
     def latest(self) -> dt.date:
         """The last day the date could mean (open end: the last day there is)."""
+        if not self.is_range:
+            return self.start.latest()
         return self.end.latest() if self.end else dt.date.max
 
     @property
@@ -171,30 +197,37 @@ def normalise_date_value(value: object) -> str | None:
 def _parse_point(text: str) -> DatePoint:
     match = _POINT.match(text)
     if not match:
+        time_of_day = _TIME_OF_DAY.match(text)
+        if time_of_day:
+            raise DateError(
+                f"'{text}' has a time of day: facts record dates only (write "
+                f"{time_of_day.group(1)})"
+            )
         raise DateError(
             f"'{text}' is not a date; write 2018, 2018-11, 2018-11-02, 'early 2019', "
             "'2017-11~' (approximate) or a range 'A/B'"
         )
     part = match["part"]
     if part is not None and part not in PARTS_OF_YEAR:
+        hint = f" (did you mean '{part_hint}'?)" if (part_hint := _part_hint(part)) else ""
         raise DateError(
-            f"'{part}' is not a part of a year; use one of {', '.join(PARTS_OF_YEAR)}"
+            f"'{text}': '{part}' is not a part of a year{hint}; use {_or_list(PARTS_OF_YEAR)}"
         )
     year = int(match["year"])
     month = int(match["month"]) if match["month"] else None
     day = int(match["day"]) if match["day"] else None
     if part is not None and month is not None:
         raise DateError(f"'{text}' gives both a part of the year and a month; keep one")
+    if year == 0:
+        raise DateError(f"'{text}': there is no year 0000")
     if month is not None and not 1 <= month <= 12:
-        raise DateError(f"'{text}': month {month} does not exist (01 to 12)")
+        raise DateError(f"'{text}' is not a month: months are 01 to 12")
     if day is not None:
         last_day = calendar.monthrange(year, month)[1]
         if not 1 <= day <= last_day:
             raise DateError(
-                f"'{text}': {calendar.month_name[month]} {year} has {last_day} days, not {day}"
+                f"'{text}' is not a day: {calendar.month_name[month]} {year} has {last_day} days"
             )
-    if year == 0:
-        raise DateError(f"'{text}': there is no year 0000")
     qualifier = match["qualifier"]
     return DatePoint(
         year=year,
@@ -206,12 +239,33 @@ def _parse_point(text: str) -> DatePoint:
     )
 
 
+def _part_hint(word: str) -> str | None:
+    match = difflib.get_close_matches(word.lower(), list(PARTS_OF_YEAR), n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
+def _describe_non_date(value: object) -> str:
+    if isinstance(value, bool):
+        return f"{'true' if value else 'false'} (true/false)"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, dt.datetime):
+        return f"a date with a time of day (write the date alone: {value.date().isoformat()})"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if value is None:
+        return "nothing"
+    return f"a {type(value).__name__}"
+
+
 def parse_date(value: object) -> PartialDate:
     """Parse a date as written in a fact file; raises DateError with the fix in its message."""
     text = normalise_date_value(value)
     if text is None:
         raise DateError(
-            f"expected a date such as 2018, 2018-11 or 2018-11-02, got {type(value).__name__}"
+            f"expected a date such as 2018, 2018-11 or 2018-11-02, got {_describe_non_date(value)}"
         )
     if "/" not in text:
         return PartialDate(start=_parse_point(text), end=None, is_range=False)
@@ -223,5 +277,5 @@ def parse_date(value: object) -> PartialDate:
     if start is None and end is None:
         raise DateError(f"'{text}' is open at both ends; give at least one date")
     if start and end and end.latest() < start.earliest():
-        raise DateError(f"'{text}' ends before it starts")
+        raise DateError(f"'{text}' ends before it starts: write the earlier date first")
     return PartialDate(start=start, end=end, is_range=True)

@@ -10,7 +10,12 @@ functions on its way into a page, and none of them lets markup through:
 - `md_link`       a link whose text is fact data and whose target we made or validated
 - `html_attr`     a value inside an HTML attribute we write ourselves
 - `mermaid_label` a node or edge label inside a Mermaid diagram
-- `front_matter`  the YAML front matter block of a page
+- `front_matter`  the YAML front matter block of a page (its strings through `html_escape`)
+
+NOTE: front matter is the exception to the technique below. The theme prints `title` and
+`description` from it into the page's HTML *without escaping* (Material's base.html and
+header.html: `<title>`, `<meta name="description" content="...">`, the header's topic), so
+front matter strings are HTML-escaped instead, which those places show as the text it was.
 
 The technique is the same throughout: every ASCII punctuation character that Markdown, HTML or an
 enabled extension could read as syntax becomes a numeric character reference (`*` -> `&#42;`).
@@ -29,9 +34,7 @@ from urllib.parse import quote
 # Punctuation kept as is: it has no meaning in Markdown, HTML or our extensions mid-text, and
 # escaping it would make the Markdown unreadable for no gain. Everything else is referenced.
 _KEEP = set(" ,;?'/%@$")
-_SPECIAL = {
-    ch for ch in map(chr, range(0x21, 0x7F)) if not ch.isalnum() and ch not in _KEEP
-}
+_SPECIAL = {ch for ch in map(chr, range(0x21, 0x7F)) if not ch.isalnum() and ch not in _KEEP}
 _SPECIAL |= {"\u00a0"}  # non-breaking space: kept visible but never read as indentation
 
 
@@ -39,20 +42,30 @@ def _reference(ch: str) -> str:
     return f"&#{ord(ch)};"
 
 
+# The same, as a table for str.translate: one pass at C speed (rendering spends much of its
+# time here).
+_REFERENCES = {ord(ch): _reference(ch) for ch in _SPECIAL}
+
+
+# Characters with no business on a page: controls, invisible format characters (bidi
+# overrides, zero-width marks), lone surrogates (they cannot even be written as UTF-8).
+_DROPPED_CATEGORIES = {"Cc", "Cf", "Cs"}
+
+
 def _clean(text: str) -> str:
-    """Drop characters that have no business on a page (controls; bidi and zero-width marks
-    are rejected by validation already, this is a second line of defence)."""
+    """Drop characters that have no business on a page. Validation rejects them already (see
+    validate.check_characters); this is the second line of defence."""
+    if text.isascii() and text.isprintable():  # the common case, checked at C speed
+        return text
     return "".join(
-        ch
-        for ch in text
-        if ch in "\n\t" or unicodedata.category(ch) not in {"Cc", "Cf"}
+        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in _DROPPED_CATEGORIES
     )
 
 
 def md_text(text: object) -> str:
     """Inline Markdown showing `text` literally. Line breaks become spaces."""
     cleaned = " ".join(_clean(str(text)).split())
-    return "".join(_reference(ch) if ch in _SPECIAL else ch for ch in cleaned)
+    return cleaned.translate(_REFERENCES)
 
 
 def md_paragraphs(text: object) -> str:
@@ -85,16 +98,15 @@ def html_text(text: object) -> str:
 
 
 def html_attr(text: object) -> str:
-    """A value for an HTML attribute in double quotes."""
-    return md_text(text)
+    """A value for an HTML attribute we write ourselves: md_text, and the apostrophe too, so
+    the value cannot end the attribute whichever quote the template put around it."""
+    return md_text(text).replace("'", "&#39;")
 
 
 def mermaid_label(text: object) -> str:
     """A label inside a quoted Mermaid label ("..."): Mermaid's own #NN; codes, no markup."""
     cleaned = " ".join(_clean(str(text)).split())
-    return "".join(
-        f"#{ord(ch)};" if (not ch.isalnum() and ch != " ") else ch for ch in cleaned
-    )
+    return "".join(f"#{ord(ch)};" if (not ch.isalnum() and ch != " ") else ch for ch in cleaned)
 
 
 def mermaid_id(record_id: str) -> str:
@@ -102,13 +114,37 @@ def mermaid_id(record_id: str) -> str:
     return "n_" + re.sub(r"[^a-z0-9]", "_", record_id)
 
 
+def html_escape(text: str) -> str:
+    """Text for HTML that something else prints unescaped (see front_matter). The apostrophe
+    stays: the theme puts these values in double-quoted attributes or element text only."""
+    return (
+        _clean(text)
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+    )
+
+
+def _front_matter_value(value: object) -> object:
+    if isinstance(value, str):
+        return html_escape(value)
+    if isinstance(value, dict):
+        return {key: _front_matter_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_front_matter_value(item) for item in value]
+    return value
+
+
 def front_matter(values: dict) -> str:
     """A YAML front matter block. JSON is YAML, and json.dumps quotes every string, so no value
-    can end the block or add keys."""
+    can end the block or add keys. Strings are HTML-escaped, because the theme prints `title`
+    and `description` into the page's HTML as they are (see the module docstring): a title
+    `</title><script>` would otherwise be a script on the page."""
     lines = ["---"]
     for key, value in values.items():
         if not re.fullmatch(r"[a-z_]+", key):
             raise ValueError(f"front matter key {key!r} is not a plain name")
-        lines.append(f"{key}: {json.dumps(value, ensure_ascii=True)}")
+        lines.append(f"{key}: {json.dumps(_front_matter_value(value), ensure_ascii=True)}")
     lines.append("---")
     return "\n".join(lines) + "\n"

@@ -14,17 +14,22 @@ file is skipped (its data is None), so one run reports every file.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
+from ruamel.yaml.composer import Composer, MaxDepthExceededError
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent
 
-from .problems import Problem, ProblemCollector
+from .cache import RecordCache, content_key
+from .fastload import read_plain_data
+from .problems import Problem, ProblemCollector, printable
 from .schema import SchemaSet
 
 FACT_SUFFIX = ".yaml"
@@ -34,7 +39,14 @@ MAX_FACT_FILE_BYTES = 256 * 1024
 # Values a file may expand to, aliases included. A fact file has a few hundred at most; a
 # "billion laughs" file reaches this after a few thousand steps and is rejected.
 MAX_VALUES_PER_FILE = 20_000
-_CORE_TAG_PREFIX = "tag:yaml.org,2002:"
+# Characters of text a file may expand to. Without aliases a file's text is never longer than
+# the file; one aliased 100 KB string repeated 15,000 times would be 1.5 GB.
+MAX_TEXT_PER_FILE = MAX_FACT_FILE_BYTES
+# Levels of nesting a file may have. Real records nest five deep at most (status_history[0].
+# citations[0].source); the bound keeps every recursive step (YAML composer, copy, checks) far
+# from Python's recursion limit, so deep nesting is a clear error, never a crash.
+MAX_NESTING_DEPTH = 64
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 FieldPath = tuple[str | int, ...]
 
@@ -63,15 +75,27 @@ class FactFile:
     # 1-based (line, column) of keys and values, by field path; filled while copying the tree.
     key_positions: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
     value_positions: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
+    # True when the data came from the fast path or the cache, which keep no positions: the
+    # first `position()` reads them with the round-trip parser (only files with a problem).
+    positions_pending: bool = False
+    # A hash of the file's bytes, when the loader was given a cache (cache.content_key).
+    digest: str | None = None
+    # (text, its lines): split once per text, not once per problem (a hostile file can have
+    # thousands of problems, and splitting a 256 KB text for each made the check quadratic).
+    _lines: tuple[str, list[str]] | None = field(default=None, repr=False, compare=False)
 
     def line_text(self, line: int | None) -> str | None:
         if line is None or not self.text:
             return None
-        lines = self.text.splitlines()
+        if self._lines is None or self._lines[0] is not self.text:
+            self._lines = (self.text, self.text.splitlines())
+        lines = self._lines[1]
         return lines[line - 1] if 0 < line <= len(lines) else None
 
     def position(self, path: FieldPath, at: str = "value") -> tuple[int | None, int | None]:
         """Where a field's value (or key) is; falls back to the nearest enclosing field."""
+        if self.positions_pending:
+            self._read_positions()
         table = self.value_positions if at == "value" else self.key_positions
         probe = tuple(path)
         while probe:
@@ -81,6 +105,14 @@ class FactFile:
                 return self.key_positions[probe]
             probe = probe[:-1]
         return (1, 1) if self.data is not None else (None, None)
+
+    def _read_positions(self) -> None:
+        """Fill the position tables from the text, as the round-trip reader would have."""
+        self.positions_pending = False
+        try:
+            _TreeCopier(self).copy(new_fact_yaml().load(self.text), ())
+        except Exception:  # noqa: BLE001 - the fast path read it; tests hold both to agree
+            pass  # positions then fall back to the top of the file, never a traceback
 
     def problem(
         self,
@@ -120,10 +152,43 @@ def _timestamp_as_text(constructor: RoundTripConstructor, node) -> str:
 FactConstructor.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 
 
+class ExplicitTagError(MarkedYAMLError):
+    """A tag written in the file (`!!python/object:...`, `!!binary`, `!custom`), or a `<<` merge
+    key. Raised while composing, before anything is constructed, so no tag ever picks a
+    constructor: the only values a fact file can hold are the ones plain YAML spells."""
+
+    def __init__(self, written: str, mark, merge: bool = False):
+        super().__init__(problem=f"tag {written}", problem_mark=mark)
+        self.written = written
+        self.merge = merge
+
+
+class FactComposer(Composer):
+    """Composer that refuses explicit tags and merge keys (see ExplicitTagError)."""
+
+    def compose_node(self, parent, index):
+        if not self.parser.check_event(AliasEvent):
+            event = self.parser.peek_event()
+            tag = getattr(event, "ctag", None)
+            if tag is not None and str(tag) != "!":
+                handle, suffix = getattr(tag, "handle", None), getattr(tag, "suffix", None)
+                written = f"{handle}{suffix}" if handle and suffix is not None else str(tag)
+                raise ExplicitTagError(written, event.start_mark)
+        node = super().compose_node(parent, index)
+        # A plain `<<` resolves to the merge tag: YAML 1.1's merge key, which copies another
+        # mapping's fields in where a reviewer does not see them.
+        if getattr(node, "tag", None) == _MERGE_TAG:
+            raise ExplicitTagError("<<", node.start_mark, merge=True)
+        return node
+
+
 def new_fact_yaml() -> YAML:
-    """The YAML reader for fact files: YAML 1.2, round trip (positions, comments), dates as text."""
+    """The YAML reader for fact files: YAML 1.2, round trip (positions, comments), dates as text,
+    no tags, no merge keys, nesting bounded."""
     yaml = YAML(typ="rt")
     yaml.Constructor = FactConstructor
+    yaml.Composer = FactComposer
+    yaml.max_depth = MAX_NESTING_DEPTH
     return yaml
 
 
@@ -148,9 +213,18 @@ class _NonTextKey(Exception):
 def _tag_of(node: Any) -> str | None:
     tag = getattr(node, "tag", None)
     value = getattr(tag, "value", None)
-    if value is None or value.startswith(_CORE_TAG_PREFIX):
-        return None
+    # Any tag written in the file counts, core ones too: `!!python/...` expands to the core
+    # prefix. (FactComposer already refuses them; this is the second line of defence.)
     return value
+
+
+def _position(lookup, key) -> tuple[int, int] | None:
+    """1-based (line, column) from ruamel's 0-based line/column data, when it has any."""
+    try:
+        line, column = lookup(key)
+    except (KeyError, TypeError, ValueError):
+        return None
+    return (line + 1, column + 1)
 
 
 class _TreeCopier:
@@ -159,6 +233,7 @@ class _TreeCopier:
     def __init__(self, fact: FactFile):
         self.fact = fact
         self.budget = MAX_VALUES_PER_FILE
+        self.text_budget = MAX_TEXT_PER_FILE
 
     def copy(self, node: Any, path: FieldPath) -> Any:
         self.budget -= 1
@@ -175,21 +250,26 @@ class _TreeCopier:
                 if not isinstance(key, str):
                     raise _NonTextKey(key, path)
                 child = path + (key,)
-                key_line, key_col = node.lc.key(key)
-                value_line, value_col = node.lc.value(key)
-                self.fact.key_positions[child] = (key_line + 1, key_col + 1)
-                self.fact.value_positions[child] = (value_line + 1, value_col + 1)
+                key_at, value_at = _position(node.lc.key, key), _position(node.lc.value, key)
+                if key_at:
+                    self.fact.key_positions[child] = key_at
+                if value_at:
+                    self.fact.value_positions[child] = value_at
                 out[key] = self.copy(node[key], child)
             return out
         if isinstance(node, CommentedSeq):
             out = []
             for index, item in enumerate(node):
                 child = path + (index,)
-                line, col = node.lc.item(index)
-                self.fact.value_positions[child] = (line + 1, col + 1)
+                item_at = _position(node.lc.item, index)
+                if item_at:
+                    self.fact.value_positions[child] = item_at
                 out.append(self.copy(item, child))
             return out
         if isinstance(node, str):
+            self.text_budget -= len(node)
+            if self.text_budget < 0:
+                raise _TreeTooLarge
             return str(node)  # drop ruamel's scalar-string subclasses
         if isinstance(node, bool) or node is None:
             return node
@@ -209,25 +289,108 @@ def _byte_position(raw: bytes, offset: int) -> tuple[int, int]:
     return line, column
 
 
+def _first_use_of_key(fact: FactFile, key: str, mapping_mark, duplicate_mark) -> int | None:
+    """The line where a duplicated key was first written: between the start of its mapping
+    (ruamel's context mark) and the duplicate, at the duplicate's column."""
+    if mapping_mark is None or duplicate_mark is None:
+        return None
+    lines = fact.text.splitlines()
+    for index in range(mapping_mark.line, min(duplicate_mark.line, len(lines))):
+        text = lines[index]
+        column = duplicate_mark.column
+        if text[column:].startswith(key) and text[column + len(key) :].lstrip().startswith(":"):
+            return index + 1
+    return None
+
+
+def _syntax_message(problem: str, context: str, context_mark) -> tuple[str, Any]:
+    """A YAML parser error in the contributor's words, with the fix; and where to point
+    instead of where the parser stopped (None: where it stopped)."""
+    opened = (
+        f"line {context_mark.line + 1}, column {context_mark.column + 1}" if context_mark else ""
+    )
+    if "while scanning a quoted scalar" in context and context_mark is not None:
+        # The parser only notices at the end of the file; the fix is where the quote opens.
+        return (
+            "YAML syntax error: this quoted text is never closed: add the closing quote "
+            "(or remove the opening one)",
+            context_mark,
+        )
+    if "flow sequence" in context and opened:
+        return (
+            f"YAML syntax error: the list opened with '[' at {opened} is not closed: "
+            "add ']' at its end",
+            None,
+        )
+    if "flow mapping" in context and opened:
+        return (
+            f"YAML syntax error: the mapping opened with '{{' at {opened} is not closed: "
+            "add '}' at its end",
+            None,
+        )
+    if "mapping values are not allowed here" in problem:
+        return (
+            "YAML syntax error: ': ' inside a value: put the whole value in quotes",
+            None,
+        )
+    if problem.startswith("expected <block end>"):
+        if "'<block mapping start>'" in problem:
+            return (
+                "YAML syntax error: this line is indented more than the field before it: "
+                "line it up with the other fields at its level",
+                None,
+            )
+        if "'-'" in problem:
+            return (
+                "YAML syntax error: a list item ('- ') where a field was expected: indent it "
+                "under the field it belongs to",
+                None,
+            )
+        if "'<scalar>'" in problem:
+            return (
+                "YAML syntax error: unexpected text after a value: if the value is quoted, "
+                "quote all of it; if the line is a field, line it up with the others",
+                None,
+            )
+    return f"YAML syntax error: {problem}{f' {context}' if context else ''}", None
+
+
 def _yaml_problem(fact: FactFile, error: MarkedYAMLError) -> Problem:
     mark = error.problem_mark or error.context_mark
     line = mark.line + 1 if mark else None
     column = mark.column + 1 if mark else None
     problem = (error.problem or str(error)).strip()
     source_line = fact.line_text(line)
-    if "'\\t'" in problem or (source_line is not None and "\t" in source_line[: column or 0]):
-        message = "tab character: YAML indents with spaces only (replace the tab with 2 spaces)"
+    if isinstance(error, ExplicitTagError) and error.merge:
+        message = (
+            "'<<' merge keys are not allowed: write the fields out in full "
+            "(quote it, '<<', if it is text)"
+        )
+        code = "yaml-merge-key"
+    elif isinstance(error, ExplicitTagError):
+        message = (
+            f"YAML tag '{error.written}' is not allowed: fact files hold plain values "
+            "(remove the tag)"
+        )
+        code = "yaml-tag"
+    elif isinstance(error, MaxDepthExceededError):
+        message = (
+            f"nested more than {MAX_NESTING_DEPTH} levels deep: fact files nest a few levels "
+            "at most (flatten the structure)"
+        )
+        code = "yaml-too-deep"
+    elif "'\\t'" in problem or (source_line is not None and "\t" in source_line[: column or 0]):
+        indenting = source_line is not None and not source_line[: (column or 1) - 1].strip()
+        message = (
+            "tab character: YAML indents with spaces only (replace the tab with 2 spaces)"
+            if indenting
+            else "tab character: YAML separates values with spaces only (replace it with a space)"
+        )
         code = "yaml-tab"
     elif "duplicate key" in problem:
         key = problem.split('"')[1] if '"' in problem else "?"
-        first = error.context_mark
-        original = ""
-        # ruamel's context mark points at the mapping; find the first use of the key for the fix.
-        if first is not None:
-            for number, text in enumerate(fact.text.splitlines(), start=1):
-                if text.lstrip().startswith(f"{key}:") and number != line:
-                    original = f" (first at line {number})"
-                    break
+        original = _first_use_of_key(fact, key, error.context_mark, mark)
+        original = f" (first at line {original})" if original else ""
         message = f"duplicate key '{key}'{original}: keep one and delete the other"
         code = "yaml-duplicate-key"
     elif "found undefined alias" in problem:
@@ -237,8 +400,10 @@ def _yaml_problem(fact: FactFile, error: MarkedYAMLError) -> Problem:
         message = "more than one YAML document ('---'): a fact file holds exactly one record"
         code = "yaml-multiple-documents"
     else:
-        context = f" {error.context}" if error.context else ""
-        message = f"YAML syntax error: {problem}{context.rstrip()}"
+        message, at = _syntax_message(problem, error.context or "", error.context_mark)
+        if at is not None:
+            line, column = at.line + 1, at.column + 1
+            source_line = fact.line_text(line)
         code = "yaml-syntax"
     return Problem(
         path=fact.rel,
@@ -251,8 +416,14 @@ def _yaml_problem(fact: FactFile, error: MarkedYAMLError) -> Problem:
     )
 
 
-def read_fact_file(fact: FactFile, collector: ProblemCollector) -> None:
-    """Fill in `fact.text` and `fact.data`, or report why the file cannot be read."""
+def read_fact_file(
+    fact: FactFile, collector: ProblemCollector, cache: RecordCache | None = None
+) -> None:
+    """Fill in `fact.text` and `fact.data`, or report why the file cannot be read.
+
+    With a `cache`, a file whose bytes read cleanly before is not parsed again, and a file that
+    reads cleanly now is remembered.
+    """
 
     def file_problem(message: str, code: str, line=None, column=None, severity="error"):
         collector.add(
@@ -277,9 +448,24 @@ def read_fact_file(fact: FactFile, collector: ProblemCollector) -> None:
         )
         return
     raw = fact.path.read_bytes()
+    cache_key = fact.digest = content_key(raw) if cache is not None else None
+    if cache is not None and (cached := cache.get(cache_key)) is not None:
+        fact.text, fact.data, fact.positions_pending = raw.decode("utf-8"), cached, True
+        return
+    problems_before = len(collector.problems)
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        file_problem(
+            "UTF-16 text (it starts with a UTF-16 byte-order mark): save the file as UTF-8",
+            "file-encoding",
+            1,
+            1,
+        )
+        return
     if b"\x00" in raw:
         line, column = _byte_position(raw, raw.index(b"\x00"))
-        file_problem("binary file (NUL byte): fact files are UTF-8 text", "file-binary", line, column)
+        file_problem(
+            "binary file (NUL byte): fact files are UTF-8 text", "file-binary", line, column
+        )
         return
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
@@ -293,12 +479,28 @@ def read_fact_file(fact: FactFile, collector: ProblemCollector) -> None:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        line, column = _byte_position(raw, error.start)
-        file_problem(
-            f"not UTF-8: byte 0x{raw[error.start]:02x} cannot be decoded; save the file as UTF-8",
-            "file-encoding",
-            line,
-            column,
+        line, _ = _byte_position(raw, error.start)
+        # Shown as far as it decodes; the column counts characters, as an editor does.
+        line_start = raw.rfind(b"\n", 0, error.start) + 1
+        line_end = raw.find(b"\n", error.start)
+        shown = raw[line_start : line_end if line_end >= 0 else len(raw)]
+        column = len(raw[line_start : error.start].decode("utf-8", "replace")) + 1
+        byte = raw[error.start : error.start + 1]
+        try:
+            guess = f" (probably '{byte.decode('cp1252')}' saved as Windows-1252 or Latin-1)"
+        except UnicodeDecodeError:
+            guess = ""
+        collector.add(
+            Problem(
+                path=fact.rel,
+                line=line,
+                column=column,
+                field="",
+                message=f"not UTF-8: byte 0x{byte[0]:02x}{guess} cannot be read; "
+                "save the file as UTF-8",
+                code="file-encoding",
+                source_line=shown.decode("utf-8", "replace").rstrip("\r"),
+            )
         )
         return
     if "\r" in text:
@@ -320,6 +522,18 @@ def read_fact_file(fact: FactFile, collector: ProblemCollector) -> None:
             "file-empty",
         )
         return
+    # Fast path first (fastload.py): a C parser, and no positions until a problem needs them.
+    # Files it is not sure of (None) are read the careful way below.
+    # NOTE: nesting is bounded at half the careful reader's limit, so that a file the fast
+    # path accepts is always within it, however the two count levels.
+    fact.data = read_plain_data(
+        text, MAX_VALUES_PER_FILE, MAX_TEXT_PER_FILE, MAX_NESTING_DEPTH // 2
+    )
+    if fact.data is not None:
+        fact.positions_pending = True
+        if cache is not None and len(collector.problems) == problems_before:
+            cache.put(cache_key, fact.data)
+        return
     try:
         tree = new_fact_yaml().load(text)
     except MarkedYAMLError as error:
@@ -331,14 +545,22 @@ def read_fact_file(fact: FactFile, collector: ProblemCollector) -> None:
     except RecursionError:
         file_problem("nested too deeply to read: flatten the structure", "yaml-too-deep")
         return
-    except (ValueError, TypeError, OverflowError) as error:
-        # Values ruamel cannot construct (it raises plain exceptions for a few): report, go on.
-        file_problem(f"YAML value cannot be read: {error}", "yaml-syntax")
+    except Exception as error:  # noqa: BLE001 - bad data never prints a traceback
+        # Values ruamel cannot construct raise plain exceptions (`0x_` is an IndexError in
+        # ruamel.yaml 0.19): report the file and go on with the others.
+        file_problem(
+            f"YAML value cannot be read ({type(error).__name__}: {error}): "
+            "quote values that are text",
+            "yaml-syntax",
+        )
         return
     if not isinstance(tree, CommentedMap):
-        shown = "a list" if isinstance(tree, CommentedSeq) else f"a single {type(tree).__name__}"
+        if isinstance(tree, CommentedSeq):
+            shown = "a list"
+        else:
+            shown = f"a single value ({str(tree)[:40]!r})" if tree is not None else "no value"
         file_problem(
-            f"the file holds {shown}; a fact file holds one mapping of field: value",
+            f"the file holds {shown}; a fact file holds one mapping of field: value lines",
             "file-not-mapping",
             1,
             1,
@@ -348,8 +570,9 @@ def read_fact_file(fact: FactFile, collector: ProblemCollector) -> None:
         fact.data = _TreeCopier(fact).copy(tree, ())
     except _TreeTooLarge:
         file_problem(
-            f"file expands to more than {MAX_VALUES_PER_FILE:,} values (anchors and aliases "
-            "multiply); write values out instead of aliasing them",
+            f"file expands to more than {MAX_VALUES_PER_FILE:,} values or "
+            f"{MAX_TEXT_PER_FILE:,} characters of text (anchors and aliases multiply); "
+            "write values out instead of aliasing them",
             "yaml-too-large",
         )
         fact.data = None
@@ -383,6 +606,8 @@ def read_fact_file(fact: FactFile, collector: ProblemCollector) -> None:
             )
         )
         fact.data = None
+    if fact.data is not None and cache is not None and len(collector.problems) == problems_before:
+        cache.put(cache_key, fact.data)
 
 
 def find_fact_files(
@@ -405,21 +630,53 @@ def find_fact_files(
         )
         return facts
     folders = schemas.by_plural
+    facts_prefix = len(str(facts_dir)) + 1
+    # rglob does not descend into linked folders; links are reported below, never followed.
     for path in sorted(facts_dir.rglob("*")):
-        if path.is_dir() or any(part.startswith(".") for part in path.relative_to(facts_dir).parts):
+        parts = tuple(str(path)[facts_prefix:].split(os.sep))  # the path's parts below facts/
+        if any(part.startswith(".") for part in parts):
             continue
-        rel = _relative(path, root)
-        parts = path.relative_to(facts_dir).parts
-        if path.name.lower() in {"readme.md", "readme"}:
-            continue
+        rel = "facts/" + "/".join(parts) if facts_dir == root / "facts" else _relative(path, root)
+        try:
+            # One lstat tells link, folder and regular file apart (is_dir() and is_file()
+            # would each stat again, and follow links).
+            mode = path.lstat().st_mode
+        except OSError:
+            mode = 0
 
         def stray(message: str, code: str, rel=rel) -> None:
             collector.add(
-                Problem(path=rel, line=None, column=None, field="", message=message, code=code)
+                Problem(
+                    path=printable(rel).replace("\n", "\\u000a"),
+                    line=None,
+                    column=None,
+                    field="",
+                    message=message,
+                    code=code,
+                )
             )
 
-        if path.is_symlink():
-            stray("symbolic link: fact files must be regular files in facts/", "file-symlink")
+        # NOTE: order matters: a link is reported before anything that would follow it.
+        if stat.S_ISLNK(mode):
+            stray(
+                "symbolic link: fact files and kind folders must be real files and folders "
+                "(a link can point outside facts/; copy the file in instead)",
+                "file-symlink",
+            )
+            continue
+        if "\n" in path.name or printable(path.name) != path.name:
+            stray(
+                "the name holds characters that are not printable text (control characters, or "
+                "bytes that are not UTF-8): rename it",
+                "file-name",
+            )
+            continue
+        if stat.S_ISDIR(mode):
+            continue
+        if not stat.S_ISREG(mode):
+            stray("not a regular file (a pipe, socket or device): delete it", "file-special")
+            continue
+        if path.name.lower() in {"readme.md", "readme"}:
             continue
         if len(parts) != 2:
             stray(
@@ -443,9 +700,9 @@ def find_fact_files(
             )
             stray(f"not a fact file: {hint}", "file-suffix")
             continue
-        facts.append(
-            FactFile(path=path, rel=rel, folder=folder, id=unicodedata.normalize("NFC", path.stem))
-        )
+        # The id is the stem as written: two stems that differ only in Unicode form are two ids,
+        # which the validator reports as a clash (and neither is a slug).
+        facts.append(FactFile(path=path, rel=rel, folder=folder, id=path.stem))
     return facts
 
 
@@ -456,9 +713,17 @@ def _relative(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def load_facts(root: Path, schemas: SchemaSet, collector: ProblemCollector) -> list[FactFile]:
-    """Find and read every fact file under `root/facts`. Unreadable files have data None."""
+def load_facts(
+    root: Path,
+    schemas: SchemaSet,
+    collector: ProblemCollector,
+    cache: RecordCache | None = None,
+) -> list[FactFile]:
+    """Find and read every fact file under `root/facts`. Unreadable files have data None.
+
+    With a `cache` (cache.py), unchanged files are not parsed again; the caller saves it.
+    """
     facts = find_fact_files(root / "facts", root, schemas, collector)
     for fact in facts:
-        read_fact_file(fact, collector)
+        read_fact_file(fact, collector, cache)
     return facts

@@ -19,6 +19,7 @@ from __future__ import annotations
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from .dates import PartialDate
@@ -89,8 +90,9 @@ class Record:
         """The page's address from the site root, with MkDocs' directory URLs."""
         return f"{self.schema.plural}/{self.id}/"
 
-    @property
+    @cached_property
     def sort_key(self) -> tuple[str, str]:
+        # Cached: every sorted list compares it, and the label never changes once built.
         folded = unicodedata.normalize("NFKD", self.label).casefold()
         return ("".join(ch for ch in folded if not unicodedata.combining(ch)), self.id)
 
@@ -169,12 +171,29 @@ def _timeline_or_label_key(record: Record) -> tuple:
     return (0, date.sort_key, record.sort_key) if date else (1, (), record.sort_key)
 
 
+_HOLDS_TEXT: dict[int, tuple[FieldSpec, bool]] = {}
+
+
+def _holds_text(spec: FieldSpec) -> bool:
+    """Whether a field can hold text anywhere inside it. Remembered per spec: most values
+    (citations, dates, ids) hold none, and walking them was most of the model's time."""
+    known = _HOLDS_TEXT.get(id(spec))
+    if known is None or known[0] is not spec:
+        holds = (
+            spec.type == "text"
+            or (spec.items is not None and _holds_text(spec.items))
+            or any(_holds_text(field_spec) for field_spec in spec.fields.values())
+        )
+        known = _HOLDS_TEXT[id(spec)] = (spec, holds)
+    return known[1]
+
+
 def _walk_texts(spec_fields: dict[str, FieldSpec], data: Any, path: FieldPath):
     """Every (path, string) of a text-typed field in `data`."""
     if not isinstance(data, dict):
         return
     for name, spec in spec_fields.items():
-        if name not in data:
+        if name not in data or not _holds_text(spec):
             continue
         yield from _walk_value(spec, data[name], path + (name,))
 

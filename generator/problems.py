@@ -14,11 +14,14 @@ The text, GitHub-annotation and JSON forms below are a tested contract (tests/er
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 Severity = Literal["error", "warning"]
+# Source lines longer than this are shown as a window around the problem's column.
+MAX_SHOWN_LINE = 200
 
 
 @dataclass(frozen=True)
@@ -56,9 +59,18 @@ class Problem:
             gutter = f"{self.line:>5} | "
             # Tabs would misplace the caret; show them as one space each (the line is for reading).
             shown = self.source_line.replace("\t", " ").rstrip("\r\n")
+            caret = (self.column or 1) - 1
+            if len(shown) > MAX_SHOWN_LINE:
+                # A long line (a whole paragraph on one line, or a hostile 200 KB one) is shown
+                # as a window around the column, so a report stays readable and small.
+                start = max(0, min(caret - MAX_SHOWN_LINE // 3, len(shown) - MAX_SHOWN_LINE))
+                end = start + MAX_SHOWN_LINE
+                before, after = ("…" if start else ""), ("…" if end < len(shown) else "")
+                shown = before + shown[start:end] + after
+                caret = caret - start + len(before)
             lines.append(gutter + shown)
             if self.column is not None:
-                lines.append(" " * (len(gutter) - 2) + "| " + " " * (self.column - 1) + "^")
+                lines.append(" " * (len(gutter) - 2) + "| " + " " * caret + "^")
         return "\n".join(lines)
 
     def format_github(self) -> str:
@@ -109,6 +121,26 @@ class ProblemCollector:
         )
 
 
+def printable(text: str) -> str:
+    """`text` with every character a terminal or log would act on or hide written as an escape
+    (control, format and bidi characters, lone surrogates from undecodable file names): a
+    hostile value or file name cannot rewrite a reviewer's terminal or CI log, or make the
+    report fail to print. Newlines stay (reports are multi-line). The escapes are JSON's too."""
+    return "\n".join(
+        line if line.isprintable() else "".join(map(_printable_character, line))
+        for line in text.split("\n")
+    )
+
+
+def _printable_character(ch: str) -> str:
+    if unicodedata.category(ch) not in {"Cc", "Cf", "Cs", "Zl", "Zp"}:
+        return ch
+    if ord(ch) > 0xFFFF:
+        high, low = divmod(ord(ch) - 0x10000, 0x400)
+        return f"\\u{0xD800 + high:04x}\\u{0xDC00 + low:04x}"
+    return f"\\u{ord(ch):04x}"
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
@@ -134,7 +166,12 @@ def summary_line(problems: list[Problem], strict: bool, record_count: int) -> st
 
 
 def format_report(problems: list[Problem], fmt: str, strict: bool, record_count: int) -> str:
-    """The whole report in one of the formats `kb check --format` offers."""
+    """The whole report in one of the formats `kb check --format` offers, printable (see
+    `printable`) whatever the facts hold."""
+    return printable(_format_report(problems, fmt, strict, record_count))
+
+
+def _format_report(problems: list[Problem], fmt: str, strict: bool, record_count: int) -> str:
     if fmt == "json":
         return json.dumps(
             {

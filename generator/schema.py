@@ -11,6 +11,8 @@ kinds are resolved, so kinds may refer to each other in any order.
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -32,6 +34,12 @@ FIELD_TYPES = {
     "list": "A YAML list.",
     "object": "A YAML mapping with its own fields.",
 }
+# How text fields link to records, by example: (as written, what it does). The validator reads
+# these forms (validate.LINK) and the schema reference documents them from here.
+TEXT_LINK_FORMS = [
+    ("[[lei-jun]]", "a link to the record with the id lei-jun, shown as its name or title"),
+    ("[[wsj|The Wall Street Journal]]", "a link to the record wsj, shown as the text after '|'"),
+]
 FIELD_KEYS = {
     "type", "use", "required", "description", "example", "values", "to", "items", "fields",
     "min_items", "unique", "multiline",
@@ -90,6 +98,19 @@ class SchemaSet:
 
     def __iter__(self):
         return iter(self.kinds.values())
+
+
+def yaml_inline(value: Any) -> str:
+    """A value as a contributor would type it in a fact file: `[a, b]`, plain words, and
+    quotes only where YAML needs them. Used to show schema examples in messages and docs."""
+    if isinstance(value, list):
+        return "[" + ", ".join(yaml_inline(item) for item in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(value)
+    if re.search(r"^[-?:,\[\]{}#&*!|>'\"%@`\s]|: | #|\s$", text):
+        return json.dumps(text, ensure_ascii=False)
+    return text
 
 
 def _read_yaml(path: Path) -> Any:

@@ -14,20 +14,22 @@ The output, `CheckedFacts`, is what the model is built from.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from .dates import DateError, PartialDate, parse_date
 from .load import FactFile, FieldPath, format_field_path
 from .problems import Problem, ProblemCollector
-from .schema import FieldSpec, KindSchema, SchemaSet
+from .schema import FieldSpec, KindSchema, SchemaSet, yaml_inline
 from .suggest import closest, did_you_mean
 
-SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+# \Z, not $: `$` also matches before a final newline, and "acme\n" is not an id.
+SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*\Z")
 # [[id]] or [[id|label]]; the id part is checked as a slug afterwards, for a precise message.
 LINK = re.compile(r"\[\[([^\[\]|]*)(?:\|([^\[\]]*))?\]\]")
 MAX_ID_LENGTH = 80
@@ -49,7 +51,36 @@ INVISIBLE_CHARACTERS = {
     "\u2068": "first strong isolate",
     "\u2069": "pop directional isolate",
 }
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# C0 controls but tab and newline, DEL, and the C1 controls (U+0085 is a line break to some).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_BOOLEAN_WORDS = {"true", "false", "yes", "no", "on", "off", "y", "n"}
+# Characters a URL never holds as is (RFC 3986); `<`, `>` and `"` could end the HTML around it.
+_URL_FORBIDDEN = '<>"\\^`{|}'
+_URL_HOST = re.compile(r"[a-z0-9._-]+")
+
+
+def _unusual_characters(value: str, skip: dict[str, str] | None = None) -> list[str]:
+    """Invisible (Unicode format) characters not in `skip`, and lone surrogates (a YAML escape
+    such as "\\ud800" makes one; no file can hold it as UTF-8), sorted."""
+    if value.isascii():
+        return []
+    return sorted(
+        ch
+        for ch in set(value)  # unique characters first: the check stays fast on long texts
+        if ch not in (skip or ()) and unicodedata.category(ch) in {"Cf", "Cs"}
+    )
+
+
+def _describe_character(ch: str) -> str:
+    if unicodedata.category(ch) == "Cs":
+        return f"U+{ord(ch):04X} (half of a UTF-16 surrogate pair, not a character)"
+    return f"U+{ord(ch):04X} ({unicodedata.name(ch, 'format character').lower()})"
+
+
+def shown_id(record_id: str) -> str:
+    """An id as messages show it: non-ASCII characters escaped, so ids that differ only in
+    Unicode form ('caf\\xe9', 'cafe\\u0301') do not look the same in the report."""
+    return record_id if record_id.isascii() and record_id.isprintable() else ascii(record_id)[1:-1]
 
 
 @dataclass(frozen=True)
@@ -62,6 +93,8 @@ class Reference:
     kinds: tuple[str, ...]  # kinds the target may be
     in_text: bool = False
     label: str | None = None  # the link text of [[id|label]]
+    # Which link of its text this is (0 for the first): lets a problem point at it.
+    ordinal: int = field(default=0, compare=False)
 
 
 @dataclass
@@ -111,21 +144,126 @@ def _describe(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
+def _file_problem(fact: FactFile, message: str, code: str, severity: str = "error") -> Problem:
+    """A problem with the file as a whole (its name, its place): no line to point at."""
+    return Problem(
+        path=fact.rel,
+        line=None,
+        column=None,
+        field="",
+        message=message,
+        code=code,
+        severity=severity,
+    )
+
+
+def _problem_in_text(
+    fact: FactFile, path: FieldPath, needle: str, occurrence: int, message: str, code: str
+) -> Problem:
+    """A problem about a piece of a text value (a [[link]]), pointing at that piece.
+
+    The piece may sit lines below where the value starts (block scalars), so the file is
+    searched from the value's first line for the `occurrence`-th appearance of `needle`.
+    """
+    problem = fact.problem(path, message, code)
+    if problem.line is None:
+        return problem
+    place = _needle_places(fact.text, problem.line, problem.column, needle).get(occurrence)
+    if place is None:
+        return problem
+    number, column = place
+    return Problem(
+        path=problem.path,
+        line=number,
+        column=column,
+        field=problem.field,
+        message=message,
+        code=code,
+        severity=problem.severity,
+        source_line=fact.line_text(number),
+    )
+
+
+class _NeedlePlaces:
+    """Where a needle appears in a text from some (line, column) on, found as far as asked:
+    a value with thousands of bad links is searched once, not once per link."""
+
+    def __init__(self, text: str, line: int, column: int, needle: str):
+        self.found: list[tuple[int, int]] = []
+        self._search = self._places(text.splitlines(), line, column, needle)
+
+    @staticmethod
+    def _places(lines: list[str], line: int, column: int, needle: str):
+        for number in range(line, len(lines) + 1):
+            start = (column or 1) - 1 if number == line else 0
+            found = lines[number - 1].find(needle, start)
+            while found >= 0:
+                yield (number, found + 1)
+                found = lines[number - 1].find(needle, found + 1)
+
+    def get(self, occurrence: int) -> tuple[int, int] | None:
+        while len(self.found) <= occurrence:
+            place = next(self._search, None)
+            if place is None:
+                return None
+            self.found.append(place)
+        return self.found[occurrence]
+
+
+@functools.lru_cache(maxsize=64)
+def _needle_places(text: str, line: int, column: int | None, needle: str) -> _NeedlePlaces:
+    return _NeedlePlaces(text, line, column, needle)
+
+
+def _occurrences(text: str, needle: str) -> list[int]:
+    """Where `needle` starts in `text`, overlaps included ('[[[' holds '[[' twice)."""
+    found = []
+    start = text.find(needle)
+    while start >= 0:
+        found.append(start)
+        start = text.find(needle, start + 1)
+    return found
+
+
 def check_url(value: str) -> str | None:
-    """Why `value` is not an acceptable URL, or None. Only http(s) with a host; https preferred."""
+    """Why `value` is not an acceptable URL, or None. Only http(s) with a host; https preferred.
+
+    Everything else is refused, whatever its case or disguise: `javascript:`, `JaVaScRiPt:`,
+    `data:`, `vbscript:`, protocol-relative `//host`, spaces and control characters (browsers
+    drop some of them, so `java\\tscript:` would run), invisible characters, and host names a
+    reader could misread (non-ASCII look-alikes, `user@` prefixes).
+    """
     if any(ch.isspace() for ch in value) or _CONTROL.search(value):
         return "URLs contain no spaces or control characters (encode a space as %20)"
     if value.startswith("//"):
         return "protocol-relative URL: write it in full, starting with https://"
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - reading it checks it: urlsplit is lazy about ports
+    except ValueError as error:
+        return f"malformed URL ({error}): write it in full, like https://example.com/page"
     scheme = parts.scheme.lower()
     if scheme not in {"https", "http"}:
         shown = f"'{scheme}:' URLs are" if scheme else "a URL without a scheme is"
         return f"{shown} not allowed: write a web address starting with https://"
+    unusual = _unusual_characters(value)
+    if unusual:
+        return f"invisible character {_describe_character(unusual[0])} in the URL: delete it"
+    forbidden = [ch for ch in _URL_FORBIDDEN if ch in value]
+    if forbidden:
+        return (
+            f"'{forbidden[0]}' cannot appear in a URL as is: percent-encode it "
+            f"({quote(forbidden[0], safe='')})"
+        )
     if not parts.hostname or "." not in parts.hostname:
         return "the URL has no host name: write it in full, like https://example.com/page"
-    if parts.username or parts.password:
+    if parts.username is not None or parts.password is not None:
         return "URLs with a user name or password are not allowed"
+    if not _URL_HOST.fullmatch(parts.hostname):
+        return (
+            "the host name has characters other than ASCII letters, digits, '-' and '.': "
+            "write an international name in its xn-- form"
+        )
     return None
 
 
@@ -144,44 +282,67 @@ class _RecordChecker:
         self.collector.add(self.fact.problem(path, message, code, severity="warning"))
 
     def check_mapping(self, fields: dict[str, FieldSpec], data: dict, path: FieldPath) -> None:
+        # A misspelt required field is one mistake: report the spelling, not also the absence.
+        meant: set[str] = set()
         for key in data:
             if key not in fields:
-                hint = did_you_mean(key, fields)
-                if not hint:
+                match = closest(key, fields)
+                if match is not None:
+                    meant.add(match)
+                    hint = f" (did you mean '{match}'?)"
+                else:
                     hint = f"; allowed here: {', '.join(fields)}"
                 self.error(path + (key,), f"unknown field{hint}", "unknown-field", at="key")
         for name, spec in fields.items():
             if name not in data:
-                if spec.required:
+                if spec.required and name not in meant:
                     self.missing(spec, path)
+                continue
+            if data[name] is None:
+                self.no_value(spec, path + (name,))
                 continue
             self.check_value(spec, data[name], path + (name,))
 
     def missing(self, spec: FieldSpec, path: FieldPath) -> None:
-        where = f"{format_field_path(path)}: " if path else ""
         if spec.name == "citations":
-            message = (
-                "no citations: every record needs at least one source "
-                "(add 'citations:' with '- source: <source id>')"
-            )
-            code = "missing-citation"
+            message, code = _no_citations_message(path), "missing-citation"
         else:
-            example = f" (for example: {spec.name}: {spec.example})" if spec.example else ""
+            example = (
+                f" (for example: {spec.name}: {yaml_inline(spec.example)})"
+                if spec.example is not None
+                else ""
+            )
             message = f"missing required field '{spec.name}'{example}"
             code = "missing-field"
-        # Reported at the enclosing mapping: the field that is absent has no line of its own.
-        line, column = self.fact.position(path, at="key") if path else (1, 1)
+        # Reported where the enclosing mapping starts: an absent field has no line of its own.
+        line, column = self.fact.position(path) if path else (1, 1)
         self.collector.add(
             Problem(
                 path=self.fact.rel,
                 line=line,
                 column=column,
-                field="",
-                message=where + message,
+                field=format_field_path(path),
+                message=message,
                 code=code,
                 source_line=self.fact.line_text(line),
             )
         )
+
+    def no_value(self, spec: FieldSpec, path: FieldPath) -> None:
+        """`field:` with nothing after it. Pointed at the key: an empty value has no place."""
+        if spec.name == "citations":
+            message = _no_citations_message(path[:-1], listed=True)
+            self.error(path, message, "missing-citation", at="key")
+        elif spec.required:
+            example = (
+                f" (for example: {spec.name}: {yaml_inline(spec.example)})"
+                if spec.example is not None
+                else ""
+            )
+            self.error(path, f"no value: this field is required{example}", "empty-value", at="key")
+        else:
+            message = "no value: write one after the ':', or delete the line"
+            self.error(path, message, "empty-value", at="key")
 
     def check_value(self, spec: FieldSpec, value: Any, path: FieldPath) -> None:
         check = getattr(self, f"check_{spec.type}")
@@ -217,24 +378,46 @@ class _RecordChecker:
                     "so the text reads as it is",
                     "invisible-character",
                 )
+        for char in _unusual_characters(value, skip=INVISIBLE_CHARACTERS):
+            if unicodedata.category(char) == "Cs":
+                self.error(
+                    path,
+                    f"{_describe_character(char)} in text: delete it (or write the character "
+                    "itself instead of its escape)",
+                    "control-character",
+                )
+            else:
+                self.error(
+                    path,
+                    f"invisible character {_describe_character(char)} in text: delete it, "
+                    "so the text reads as it is",
+                    "invisible-character",
+                )
 
     def check_text(self, spec: FieldSpec, value: Any, path: FieldPath) -> None:
         self.check_string(spec, value, path)
         if not isinstance(value, str):
             return
-        for match in LINK.finditer(value):
+        # Problems point at the link: the n-th '[[' of the text (see _problem_in_text).
+        opens = _occurrences(value, "[[")
+        links = list(LINK.finditer(value))
+        # Targets that are not ids are reported in pass 2, where names can suggest the id.
+        for match in links:
+            ordinal = opens.index(match.start())
             target = match.group(1).strip()
             label = match.group(2)
-            if not SLUG.match(target):
-                self.error(
-                    path,
-                    f"link [[{match.group(1)}]]: '{target}' is not a record id "
-                    "(ids are lower-case words joined by hyphens, like [[lei-jun]])",
-                    "bad-link",
-                )
-                continue
             if label is not None and not label.strip():
-                self.error(path, f"link [[{target}|]]: the label after '|' is empty", "bad-link")
+                self.collector.add(
+                    _problem_in_text(
+                        self.fact,
+                        path,
+                        "[[",
+                        ordinal,
+                        f"link {match.group(0)}: the label after '|' is empty "
+                        f"(write [[{target}]], or a label after the '|')",
+                        "bad-link",
+                    )
+                )
                 continue
             self.record.references.append(
                 Reference(
@@ -244,19 +427,38 @@ class _RecordChecker:
                     kinds=(),
                     in_text=True,
                     label=label.strip() if label else None,
+                    ordinal=ordinal,
                 )
             )
-        rest = LINK.sub("", value)
-        if "[[" in rest or "]]" in rest:
-            self.error(
-                path,
-                "unmatched '[[' or ']]': a link is written [[id]] or [[id|label]]",
-                "bad-link",
-            )
+        # Where brackets inside a link start: LINK's groups hold no bracket, so within a link
+        # '[[' starts only at its start and ']]' only at its last two characters (sets: linear
+        # in the links, where testing every link's span for every bracket was quadratic).
+        own = {
+            "[[": {m.start() for m in links},
+            "]]": {m.end() - 2 for m in links} | {m.end() - 1 for m in links},
+        }
+        for bracket, other in (("[[", "]]"), ("]]", "[[")):
+            for ordinal, start in enumerate(_occurrences(value, bracket)):
+                if start not in own[bracket]:
+                    self.collector.add(
+                        _problem_in_text(
+                            self.fact,
+                            path,
+                            bracket,
+                            ordinal,
+                            f"'{bracket}' without its '{other}': a link is written [[id]] or "
+                            "[[id|label]] (write both brackets, or neither)",
+                            "bad-link",
+                        )
+                    )
+                    break
 
     def check_boolean(self, spec: FieldSpec, value: Any, path: FieldPath) -> None:
         if not isinstance(value, bool):
-            self.error(path, f"expected true or false, got {_describe(value)}", "wrong-type")
+            hint = ""
+            if isinstance(value, str) and value.strip().lower() in _BOOLEAN_WORDS:
+                hint = " (write true or false, without quotes)"
+            self.error(path, f"expected true or false, got {_describe(value)}{hint}", "wrong-type")
 
     def check_date(self, spec: FieldSpec, value: Any, path: FieldPath) -> None:
         try:
@@ -268,7 +470,7 @@ class _RecordChecker:
         if not isinstance(value, str):
             self.error(path, f"expected a URL, got {_describe(value)}", "wrong-type")
             return
-        reason = check_url(value.strip())
+        reason = check_url(value)
         if reason:
             self.error(path, reason, "bad-url")
 
@@ -297,13 +499,23 @@ class _RecordChecker:
     def check_list(self, spec: FieldSpec, value: Any, path: FieldPath) -> None:
         if not isinstance(value, list):
             hint = ""
-            if isinstance(value, str | int):
+            if isinstance(value, str | int) and spec.items.type == "object":
+                first = next(iter(spec.items.fields))
+                hint = f" (write each entry as a list item: '- {first}: {value}')"
+            elif isinstance(value, str | int):
                 hint = f" (write a list: [{value}], or one '- {value}' line per item)"
             self.error(path, f"expected a list, got {_describe(value)}{hint}", "wrong-type")
             return
         if len(value) < spec.min_items:
-            items = "item" if spec.min_items == 1 else "items"
-            self.error(path, f"needs at least {spec.min_items} {items}", "too-few-items")
+            if spec.name == "citations":
+                self.error(path, _no_citations_message(path[:-1], listed=True), "missing-citation")
+            else:
+                items = "item" if spec.min_items == 1 else "items"
+                self.error(
+                    path,
+                    f"has {len(value)}, needs at least {spec.min_items} {items}",
+                    "too-few-items",
+                )
         seen: dict[Any, int] = {}
         for index, item in enumerate(value):
             self.check_value(spec.items, item, path + (index,))
@@ -320,13 +532,29 @@ class _RecordChecker:
 
     def check_object(self, spec: FieldSpec, value: Any, path: FieldPath) -> None:
         if not isinstance(value, dict):
+            required = [name for name, sub in spec.fields.items() if sub.required]
+            hint = ""
+            if isinstance(value, str | int) and required:
+                hint = f" (write '{required[0]}: {value}')"
             self.error(
                 path,
-                f"expected a mapping with {', '.join(spec.fields)}, got {_describe(value)}",
+                f"expected a mapping with {', '.join(spec.fields)}, got {_describe(value)}{hint}",
                 "wrong-type",
             )
             return
         self.check_mapping(spec.fields, value, path)
+
+
+def _no_citations_message(mapping_path: FieldPath, listed: bool = False) -> str:
+    """For a record (or a nested entry) without citations; `listed`: `citations:` is there,
+    but empty."""
+    who = "every record" if not mapping_path else "each entry here"
+    if listed:
+        return f"empty: {who} cites at least one source (add a '- source: <source id>' line)"
+    return (
+        f"no citations: {who} cites at least one source "
+        "(add 'citations:' with a '- source: <source id>' line)"
+    )
 
 
 def _kinds_phrase(kinds: tuple[str, ...]) -> str:
@@ -340,22 +568,24 @@ def check_record(
     fact: FactFile, schemas: SchemaSet, collector: ProblemCollector
 ) -> CheckedRecord | None:
     """Pass 1 for one file. Returns None if the file could not be read at all."""
+    # The id is the file's name, so it is checked even when the file's content is unreadable.
+    if not SLUG.match(fact.id) or len(fact.id) > MAX_ID_LENGTH:
+        suggestion = re.sub(r"[^a-z0-9]+", "-", fact.id.lower()).strip("-")[:MAX_ID_LENGTH]
+        suggestion = suggestion.rstrip("-")
+        fix = f" (rename the file to {suggestion}.yaml)" if SLUG.match(suggestion) else ""
+        collector.add(
+            _file_problem(
+                fact,
+                f"'{shown_id(fact.id)}' is not a valid id: ids are lower-case letters and "
+                f"digits joined by single hyphens, at most {MAX_ID_LENGTH} characters{fix}",
+                "bad-id",
+            )
+        )
     if fact.data is None:
         return None
     schema = schemas.by_plural[fact.folder]
     record = CheckedRecord(fact=fact, schema=schema)
     checker = _RecordChecker(record, collector)
-    if not SLUG.match(fact.id) or len(fact.id) > MAX_ID_LENGTH:
-        suggestion = re.sub(r"[^a-z0-9]+", "-", fact.id.lower()).strip("-")
-        fix = f" (rename the file to {suggestion}.yaml)" if SLUG.match(suggestion) else ""
-        collector.add(
-            fact.problem(
-                (),
-                f"'{fact.id}' is not a valid id: ids are lower-case letters and digits joined by "
-                f"single hyphens, at most {MAX_ID_LENGTH} characters{fix}",
-                "bad-id",
-            )
-        )
     if "id" in fact.data:
         collector.add(
             fact.problem(
@@ -377,14 +607,45 @@ def _fold(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
+def _slugify(text: str) -> str:
+    """'Xiaomi Inc.' -> 'xiaomi-inc': how a name would look if someone typed it as an id."""
+    return re.sub(r"[^a-z0-9]+", "-", _fold(text)).strip("-")
+
+
+@dataclass(frozen=True)
+class _Name:
+    """A name or alias of a record, as written, for collisions and did-you-mean."""
+
+    label: str
+    record: CheckedRecord
+    path: FieldPath
+
+    @property
+    def is_alias(self) -> bool:
+        return self.path[0] == "aliases"
+
+
 class _KnowledgeBaseChecker:
     """Pass 2: checks that need every record at once."""
 
-    def __init__(self, records: list[CheckedRecord], collector: ProblemCollector):
+    def __init__(
+        self,
+        records: list[CheckedRecord],
+        collector: ProblemCollector,
+        schemas: SchemaSet,
+        unreadable: set[str],
+    ):
         self.records = records
         self.collector = collector
+        self.schemas = schemas
+        # Ids of fact files that could not be read: their own problem is reported, so
+        # references to them are not reported again as unknown.
+        self.unreadable = unreadable
         self.by_id: dict[str, CheckedRecord] = {}
-        self.names: dict[str, list[tuple[str, CheckedRecord]]] = defaultdict(list)
+        self.duplicates: dict[str, list[CheckedRecord]] = defaultdict(list)
+        self.names: dict[str, list[_Name]] = defaultdict(list)  # by folded label
+        self.name_slugs: dict[str, list[_Name]] = defaultdict(list)  # by slugified label
+        self.titles: dict[str, list[_Name]] = defaultdict(list)  # by folded and slugified title
 
     def run(self) -> None:
         self.check_ids()
@@ -406,12 +667,18 @@ class _KnowledgeBaseChecker:
                 folded[key] = record
                 self.by_id[record.id] = record
                 continue
-            same = "the same id" if first.id == record.id else f"an id that differs only in case or Unicode form ('{first.id}')"
+            if first.id == record.id:
+                self.duplicates[record.id].append(record)
+                same = f"id '{shown_id(record.id)}' is also the id of {first.fact.rel}"
+            else:
+                same = (
+                    f"id '{shown_id(record.id)}' differs only in case or Unicode form from the "
+                    f"id of {first.fact.rel} ('{shown_id(first.id)}')"
+                )
             self.collector.add(
-                record.fact.problem(
-                    (),
-                    f"{first.fact.rel} already has {same}; ids are unique across all kinds "
-                    "(rename one of the files)",
+                _file_problem(
+                    record.fact,
+                    f"{same}: ids are unique across all kinds (rename one of the files)",
                     "duplicate-id",
                 )
             )
@@ -419,58 +686,120 @@ class _KnowledgeBaseChecker:
     def index_names(self) -> None:
         for record in self.records:
             data = record.fact.data
-            labels: list[tuple[FieldPath, str]] = []
+            names: list[_Name] = []
             if isinstance(data.get("name"), str):
-                labels.append((("name",), data["name"]))
+                names.append(_Name(data["name"], record, ("name",)))
             if isinstance(data.get("aliases"), list):
-                labels += [
-                    (("aliases", i), alias)
-                    for i, alias in enumerate(data["aliases"])
+                names += [
+                    _Name(alias, record, ("aliases", index))
+                    for index, alias in enumerate(data["aliases"])
                     if isinstance(alias, str)
                 ]
-            seen_here: set[str] = set()
-            for path, label in labels:
-                key = _fold(label)
-                if not key or key in seen_here:
+            seen_here: dict[str, _Name] = {}
+            for name in names:
+                key = _fold(name.label)
+                if not key:
                     continue
-                seen_here.add(key)
-                others = [other for _, other in self.names[key] if other is not record]
+                earlier = seen_here.get(key)
+                if earlier is not None:
+                    # Exact repeats within `aliases` are reported by the list check already.
+                    if earlier.label != name.label or not earlier.is_alias:
+                        what = "the name" if not earlier.is_alias else "an earlier alias"
+                        self.collector.add(
+                            record.fact.problem(
+                                name.path,
+                                f"'{name.label}' repeats {what} '{earlier.label}' (names that "
+                                "differ only in case or spacing are the same): delete it",
+                                "duplicate-name",
+                            )
+                        )
+                    continue
+                seen_here[key] = name
+                others = [other for other in self.names[key] if other.record is not record]
                 if others:
                     first = others[0]
+                    what = "an alias" if first.is_alias else "the name"
                     self.collector.add(
                         record.fact.problem(
-                            path,
-                            f"'{label}' is already a name or alias of '{first.id}' "
-                            f"({first.fact.rel}); names and aliases must tell records apart "
-                            "(make it more specific)",
+                            name.path,
+                            f"'{name.label}' is already {what} of '{first.record.id}' "
+                            f"({first.record.fact.rel}): names and aliases must tell records "
+                            "apart (make one of them more specific)",
                             "duplicate-name",
                         )
                     )
-                self.names[key].append((label, record))
+                self.names[key].append(name)
+                self.name_slugs[_slugify(name.label)].append(name)
+            # Titles (of events, sources, ...) may repeat, but still help a did-you-mean.
+            title_field = record.schema.label_field
+            title = data.get(title_field) if title_field not in (None, "name") else None
+            if isinstance(title, str) and _fold(title):
+                title_name = _Name(title, record, (title_field,))
+                self.titles[_fold(title)].append(title_name)
+                self.titles[_slugify(title)].append(title_name)
 
-    def suggestion_for(self, target: str, kinds: tuple[str, ...]) -> str:
-        candidates = [
-            r.id for r in self.by_id.values() if not kinds or r.kind in kinds
-        ]
-        named = [r for _, r in self.names.get(_fold(target.replace("-", " ")), [])]
-        named += [r for _, r in self.names.get(_fold(target), [])]
-        named = [r for r in named if not kinds or r.kind in kinds]
-        if named:
-            return f" (did you mean '{named[0].id}'? that is the id of '{target}')"
+    def suggestion_for(self, target: str, kinds: tuple[str, ...], label: str | None = None) -> str:
+        """' (did you mean ...?)' for a reference that names no record of the right kind:
+        a record whose name or alias is what was written (or the link's label), else the
+        nearest id by spelling."""
+        for probe in (target, label):
+            if not probe:
+                continue
+            found = self.names.get(_fold(probe), []) + self.name_slugs.get(_slugify(probe), [])
+            found += self.titles.get(_fold(probe), []) + self.titles.get(_slugify(probe), [])
+            for name in found:
+                record = name.record
+                if record.id == target or (kinds and record.kind not in kinds):
+                    continue
+                known = {"name": "named", "aliases": "also known as"}.get(name.path[0], "titled")
+                return (
+                    f" (did you mean '{record.id}'? that is the id of the {record.kind} {known} "
+                    f"'{name.label}')"
+                )
+        candidates = [r.id for r in self.by_id.values() if not kinds or r.kind in kinds]
         return did_you_mean(target, candidates)
 
+    def resolve(self, target: str, kinds: tuple[str, ...]) -> CheckedRecord | None:
+        """The record an id names; of duplicates (reported already), one of the right kind."""
+        found = self.by_id.get(target)
+        if found is not None and kinds and found.kind not in kinds:
+            for other in self.duplicates.get(target, []):
+                if other.kind in kinds:
+                    return other
+        return found
+
     def check_reference(self, record: CheckedRecord, reference: Reference) -> None:
-        target = self.by_id.get(reference.target)
-        shown = f"[[{reference.target}]]" if reference.in_text else f"'{reference.target}'"
         kinds = reference.kinds
+        if reference.in_text:
+            written = reference.target + (f"|{reference.label}" if reference.label else "")
+            shown = f"[[{written}]]"
+        else:
+            shown = f"'{reference.target}'"
+        if reference.in_text and not SLUG.match(reference.target):
+            hint = self.suggestion_for(reference.target, kinds, reference.label) or (
+                " (ids are lower-case words joined by hyphens, like [[lei-jun]])"
+            )
+            what = f"'{reference.target}'" if reference.target else "the id"
+            message = f"link {shown}: {what} is not a record id{hint}"
+            self.collector.add(self._problem_at_reference(record, reference, message, "bad-link"))
+            return
+        target = self.resolve(reference.target, kinds)
         if target is None:
-            what = _kinds_phrase(kinds).split(" ", 1)[1] if len(kinds) == 1 else "record"
+            if reference.target in self.unreadable:
+                return
+            hint = self.suggestion_for(reference.target, kinds, reference.label)
+            if not hint and len(kinds) == 1 and SLUG.match(reference.target):
+                folder = self.schemas.kinds[kinds[0]].plural
+                hint = (
+                    f": there is no facts/{folder}/{reference.target}.yaml "
+                    "(correct the id, or add that record)"
+                )
+            elif not hint:
+                hint = ": no record has this id (correct it, or add that record)"
+            what = kinds[0] if len(kinds) == 1 else "record"
             self.collector.add(
                 self._problem_at_reference(
-                    record,
-                    reference,
-                    f"unknown {what} {shown}{self.suggestion_for(reference.target, kinds)}",
-                    "unknown-reference",
+                    record, reference, f"unknown {what} {shown}{hint}", "unknown-reference"
                 )
             )
             return
@@ -497,25 +826,10 @@ class _KnowledgeBaseChecker:
             )
 
     def _problem_at_reference(self, record, reference, message, code):
-        problem = record.fact.problem(reference.path, message, code)
-        if not reference.in_text or problem.line is None:
-            return problem
+        if not reference.in_text:
+            return record.fact.problem(reference.path, message, code)
         # Point at the link itself, which may sit lines below where the text value starts.
-        needle = f"[[{reference.target}"
-        lines = record.fact.text.splitlines()
-        for number in range(problem.line, len(lines) + 1):
-            column = lines[number - 1].find(needle)
-            if column >= 0:
-                return Problem(
-                    path=problem.path,
-                    line=number,
-                    column=column + 1,
-                    field=problem.field,
-                    message=message,
-                    code=code,
-                    source_line=lines[number - 1],
-                )
-        return problem
+        return _problem_in_text(record.fact, reference.path, "[[", reference.ordinal, message, code)
 
     def _citations(self, record: CheckedRecord):
         """Every citation in the record, with its field path: top level and nested ones."""
@@ -535,14 +849,20 @@ class _KnowledgeBaseChecker:
 
         yield from walk(record.fact.data, ())
 
+    def _source(self, source_id: Any) -> CheckedRecord | None:
+        if not isinstance(source_id, str):
+            return None
+        found = self.resolve(source_id, ("source",))
+        return found if found is not None and found.kind == "source" else None
+
     def check_citations(self, record: CheckedRecord) -> None:
         for path, citation in self._citations(record):
-            source = self.by_id.get(citation.get("source"))
+            source = self._source(citation.get("source"))
             via_id = citation.get("via")
-            if via_id is None or source is None or source.kind != "source":
+            if via_id is None or source is None:
                 continue
-            via = self.by_id.get(via_id)
-            if via is None or via.kind != "source":
+            via = self._source(via_id)
+            if via is None:
                 continue  # reported as an unknown or wrong-kind reference already
             if via is source:
                 self.collector.add(
@@ -564,7 +884,7 @@ class _KnowledgeBaseChecker:
 
     def check_date_logic(self, record: CheckedRecord) -> None:
         dates = record.dates
-        # Ranges written as two fields: from/to in positions.
+        # Spans written as two fields (a position's from/to): the end comes after the start.
         for path, start in dates.items():
             if path[-1] != "from":
                 continue
@@ -573,68 +893,83 @@ class _KnowledgeBaseChecker:
                 self.collector.add(
                     record.fact.problem(
                         path[:-1] + ("to",),
-                        f"ends ({end.text}) before it starts ({start.text})",
+                        f"{end.text} is before the start (from: {start.text}): "
+                        "correct one of the dates",
                         "date-order",
                     )
                 )
-        # A status history runs oldest first.
+        # A status history runs oldest first: no step may lie wholly before an earlier one.
         history = record.fact.data.get("status_history")
         if isinstance(history, list):
-            previous: tuple[int, PartialDate] | None = None
+            latest_start: tuple[int, PartialDate] | None = None
             for index in range(len(history)):
                 date = dates.get(("status_history", index, "date"))
                 if date is None:
                     continue
-                if previous and date.latest() < previous[1].earliest():
+                if latest_start and date.latest() < latest_start[1].earliest():
                     self.collector.add(
                         record.fact.problem(
                             ("status_history", index, "date"),
-                            f"{date.text} is before step {previous[0] + 1}'s date "
-                            f"({previous[1].text}): list the steps oldest first",
+                            f"{date.text} is before the date of step {latest_start[0] + 1} "
+                            f"({latest_start[1].text}): list the steps oldest first, or "
+                            "correct the date",
                             "date-order",
                         )
                     )
-                previous = (index, date)
-        # Nothing is said after the source that reports it was published.
+                if latest_start is None or date.earliest() > latest_start[1].earliest():
+                    latest_start = (index, date)
+        # Nothing is said after the source that reports it was published. A citation read
+        # through another source ('via') is checked against the original, then the go-between.
         said = dates.get(("said",))
         if said is not None:
-            for path, citation in self._citations(record):
-                for key in ("via", "source"):
-                    source = self.by_id.get(citation.get(key))
+            reported: set[str] = set()
+            for _, citation in self._citations(record):
+                for key in ("source", "via"):
+                    source = self._source(citation.get(key))
                     published = source.dates.get(("published",)) if source else None
-                    if published is not None and said.earliest() > published.latest():
+                    if published is None or said.earliest() <= published.latest():
+                        continue
+                    if source.id not in reported:
+                        reported.add(source.id)
                         self.collector.add(
                             record.fact.problem(
                                 ("said",),
-                                f"said {said.text}, after '{source.id}' reporting it was "
-                                f"published ({published.text}): check both dates",
+                                f"{said.text} is after '{source.id}' was published "
+                                f"({published.text}), yet that source reports it: correct one "
+                                "of the dates",
                                 "date-after-source",
                             )
                         )
+                    break
         published = dates.get(("published",))
         accessed = dates.get(("accessed",))
         if published and accessed and accessed.latest() < published.earliest():
             self.collector.add(
                 record.fact.problem(
                     ("accessed",),
-                    f"accessed {accessed.text}, before it was published ({published.text})",
+                    f"{accessed.text} is before the source was published "
+                    f"(published: {published.text}): correct one of the dates",
                     "date-order",
                 )
             )
 
     def check_unused_sources(self) -> None:
-        used: set[str] = set()
+        if self.unreadable:
+            return  # a file that could not be read may be the one citing it: say nothing yet
+        cited: set[str] = set()
+        linked: set[str] = set()
         for record in self.records:
             for reference in record.references:
-                if not reference.in_text:
-                    used.add(reference.target)
+                (linked if reference.in_text else cited).add(reference.target)
         for record in self.records:
-            if record.kind == "source" and record.id not in used:
+            if record.kind == "source" and record.id not in cited:
+                linked_only = record.id in linked
+                hint = " (a [[link]] to it in text is not a citation)" if linked_only else ""
                 self.collector.add(
-                    record.fact.problem(
-                        (),
-                        f"source '{record.id}' is not cited by any record: cite it, or delete "
-                        "the file",
+                    _file_problem(
+                        record.fact,
+                        f"source '{record.id}' is not cited by any record{hint}: cite it where "
+                        "its claims are used, or delete the file",
                         "unused-source",
                         severity="warning",
                     )
@@ -642,9 +977,34 @@ class _KnowledgeBaseChecker:
 
 
 def check_knowledge_base(
-    facts: list[FactFile], schemas: SchemaSet, collector: ProblemCollector
+    facts: list[FactFile],
+    schemas: SchemaSet,
+    collector: ProblemCollector,
+    memo: dict | None = None,
 ) -> CheckedFacts:
-    """Run both passes over every readable fact file."""
-    records = [r for r in (check_record(f, schemas, collector) for f in facts) if r is not None]
-    _KnowledgeBaseChecker(records, collector).run()
+    """Run both passes over every readable fact file.
+
+    `memo` (kept by a long-running build, see incremental.py) holds each file's pass-1 result
+    by its path and content: a file unchanged since the last run is not checked again, and
+    its problems are reported as they were. Pass 2 always runs on the whole knowledge base.
+    """
+    records = []
+    remembered: dict = {}
+    for fact in facts:
+        key = (fact.rel, fact.digest) if memo is not None and fact.digest else None
+        if key is not None and key in memo:
+            record, problems = remembered[key] = memo[key]
+            collector.extend(problems)
+        else:
+            before = len(collector.problems)
+            record = check_record(fact, schemas, collector)
+            if key is not None:
+                remembered[key] = (record, collector.problems[before:])
+        if record is not None:
+            records.append(record)
+    if memo is not None:
+        memo.clear()
+        memo.update(remembered)
+    unreadable = {fact.id for fact in facts if fact.data is None}
+    _KnowledgeBaseChecker(records, collector, schemas, unreadable).run()
     return CheckedFacts(records=records)

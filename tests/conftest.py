@@ -38,7 +38,7 @@ def run_kb(*args: str | os.PathLike, cwd: Path | None = None, timeout: int = 600
     return KbResult(code=completed.returncode, out=completed.stdout, err=completed.stderr)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def kb():
-    """The `run_kb` function, as a fixture."""
+    """The `run_kb` function, as a fixture (session-wide: module fixtures may use it too)."""
     return run_kb

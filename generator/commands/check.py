@@ -9,6 +9,7 @@ named files are reported.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from ..pipeline import Project, check_project, find_project_root
@@ -37,14 +38,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    for path in args.paths:
+        if not path.exists():
+            print(f"kb check: {path}: no such file or folder", file=sys.stderr)
+            return 2
     paths = [path.resolve() for path in args.paths] or [Path.cwd()]
     project = Project(find_project_root(paths[0]))
+    for path in paths:
+        if not path.is_relative_to(project.root):
+            print(
+                f"kb check: {path}: not inside the knowledge base at {project.root}",
+                file=sys.stderr,
+            )
+            return 2
     outcome = check_project(project)
     problems = outcome.collector.sorted()
-    only_files = {path for path in paths if path.is_file()}
-    if only_files:
-        wanted = {path.relative_to(project.root).as_posix() for path in only_files}
-        problems = [problem for problem in problems if problem.path in wanted]
+    # Files or folders below the root narrow the report (references still cross all files).
+    scopes = [path.relative_to(project.root).as_posix() for path in paths if path != project.root]
+    if scopes:
+        problems = [problem for problem in problems if _in_scope(problem.path, scopes)]
     print(format_report(problems, args.format, args.strict, outcome.record_count))
     failed = any(p.severity == "error" or args.strict for p in problems)
     return 1 if failed else 0
+
+
+def _in_scope(problem_path: str, scopes: list[str]) -> bool:
+    return any(problem_path == scope or problem_path.startswith(scope + "/") for scope in scopes)

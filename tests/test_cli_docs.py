@@ -1,0 +1,116 @@
+"""Docs as tests: every `kb` command has help, and every schema field and value a description.
+
+Contributors learn the command line from `kb --help` and the data model from the schema
+reference and their editor, both generated from these descriptions: a missing one is a hole in
+the documentation, so it fails here (as sqlite-utils' tests/test_docs.py does).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+
+import pytest
+
+from generator.cli import COMMANDS, build_parser
+from generator.schema import FIELD_TYPES, FieldSpec, default_schemas
+
+SCHEMAS = default_schemas()
+
+
+def _module(command: str):
+    return importlib.import_module(f"generator.commands.{command.replace('-', '_')}")
+
+
+def _first_line(command: str) -> str:
+    return (_module(command).__doc__ or "").strip().splitlines()[0]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_command_module_has_a_docstring_and_entry_points(command: str):
+    module = _module(command)
+    assert (module.__doc__ or "").strip(), f"generator/commands/{command}.py has no docstring"
+    assert callable(module.add_arguments)
+    assert callable(module.run)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_kb_command_help(command: str, kb):
+    result = kb(command, "--help")
+    assert result.code == 0, result.err
+    assert result.err == ""
+    assert f"usage: kb {command}" in result.out
+    assert _first_line(command) in result.out
+
+
+def test_kb_help_lists_every_command(kb):
+    result = kb("--help")
+    assert result.code == 0
+    for command in COMMANDS:
+        assert command in result.out
+        # argparse may wrap the summary; compare word by word.
+        assert " ".join(_first_line(command).split()) in " ".join(result.out.split())
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_option_has_help(command: str):
+    parser = build_parser()
+    subparsers = next(
+        action for action in parser._actions if isinstance(action, argparse._SubParsersAction)
+    )
+    sub = subparsers.choices[command]
+    for action in sub._actions:
+        if isinstance(action, argparse._HelpAction):
+            continue
+        name = "/".join(action.option_strings) or action.dest
+        assert action.help and action.help.strip(), f"kb {command}: {name} has no help text"
+
+
+def _fields(fields: dict[str, FieldSpec], prefix: str):
+    for name, spec in fields.items():
+        path = f"{prefix}{name}"
+        yield path, spec
+        if spec.items is not None:
+            yield f"{path}[]", spec.items
+            yield from _fields(spec.items.fields, f"{path}[].")
+        yield from _fields(spec.fields, f"{path}.")
+
+
+def test_there_are_kinds_and_fields():
+    assert {"organization", "person", "product", "quote", "relationship", "event", "source"} <= set(
+        SCHEMAS.kinds
+    )
+    assert sum(1 for kind in SCHEMAS for _ in _fields(kind.fields, "")) > 50
+
+
+@pytest.mark.parametrize("kind", sorted(SCHEMAS.kinds))
+def test_every_kind_is_described(kind: str):
+    schema = SCHEMAS.kinds[kind]
+    assert schema.title.strip()
+    assert schema.description.strip()
+
+
+@pytest.mark.parametrize("kind", sorted(SCHEMAS.kinds))
+def test_every_field_has_a_description(kind: str):
+    undocumented = [
+        path
+        for path, spec in _fields(SCHEMAS.kinds[kind].fields, "")
+        # A list's items are described by the list (`aliases` describes each alias).
+        if not path.endswith("[]") and not spec.description.strip()
+    ]
+    assert not undocumented, f"{kind}: fields without a description: {undocumented}"
+
+
+@pytest.mark.parametrize("kind", sorted(SCHEMAS.kinds))
+def test_every_enum_value_has_a_description(kind: str):
+    undocumented = [
+        f"{path}: {value}"
+        for path, spec in _fields(SCHEMAS.kinds[kind].fields, "")
+        for value, meaning in spec.values.items()
+        if not meaning.strip()
+    ]
+    assert not undocumented, f"{kind}: enum values without a description: {undocumented}"
+
+
+def test_every_field_type_is_described():
+    assert all(text.strip() for text in FIELD_TYPES.values())
