@@ -1,0 +1,866 @@
+"""Stage 4: the model rendered into Markdown pages, through Jinja templates.
+
+A page kind is a function from the site (the model plus the template environment) to
+`(path, text)` pairs, registered in the ordered list `PAGE_KINDS` at the bottom. Paths are
+POSIX paths inside the build folder (`organizations/xiaomi.md`); texts are whole Markdown files
+with front matter. Nothing here writes files: `write.py` does, once every page has rendered.
+
+Escaping. Markdown passes raw HTML through, so every fact string reaches a page through one of
+`escape.py`'s functions (registered below as the filters `md`, `paras`, `cell`, `attr`,
+`mermaid`, `mermaid_id`, and used by the helpers of `PageContext`). To make forgetting that
+impossible rather than unlikely, the environment's `finalize` refuses to print any plain string:
+only values marked as escaped (`Markup`, which the filters, the helpers and macros return) and
+numbers may be printed. Autoescape is switched on for that mark alone; it never HTML-escapes
+anything, because an unmarked string is an error before it could be escaped.
+
+Templates are looked up first in the knowledge base's `templates/` folder, then in the
+package's `generator/templates/`, so a site can override one template at a time.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from . import escape
+from .dates import PartialDate
+from .model import KnowledgeBase, Link, Record, RichText
+
+_BLANK_RUNS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
+PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
+NOT_RECORDED = "not recorded"
+
+# Kinds with a page of their own and an index, in the order the site lists them.
+KIND_ORDER = [
+    "organization",
+    "person",
+    "product",
+    "relationship",
+    "quote",
+    "event",
+    "source",
+]
+# Relationship types listed first on the relationships page: the carrier deals.
+CARRIER_TYPES = ("carrier-partnership", "carrier-launch-deal")
+# Edges shown in one record's diagram at most; a diagram is a glance, the lists are the record.
+DIAGRAM_EDGE_LIMIT = 24
+
+# Enum values and field names whose readable form is not just "hyphens become spaces".
+VALUE_LABELS = {
+    "tv-set-top-box": "TV set-top box",
+    "in-store": "in store",
+}
+FIELD_LABELS = {
+    "aliases": "Also known as",
+    "url": "Link",
+    "archive_url": "Archived copy",
+    "cites": "Cites",
+    "said": "Said",
+    "author": "Author",
+    "published": "Published",
+    "accessed": "Accessed",
+    "kind": "Kind of source",
+    "type": "Type",
+    "group": "Group",
+}
+# Fields that a record's page shows in a section of their own, not in the key-facts table.
+SECTION_FIELDS = {
+    "summary",
+    "note",
+    "citations",
+    "description",
+    "context",
+    "text",
+    "positions",
+    "sold_at",
+    "status_history",
+    "title_supplied",
+}
+
+
+class TemplateUsageError(Exception):
+    """A template printed something that was not escaped, or asked for a missing template."""
+
+
+def humanize(value: object) -> str:
+    """An enum value or field name as readers see it: 'carrier-launch-deal' -> 'carrier launch
+    deal'. The result is still fact-adjacent text and goes through escape like any other."""
+    text = str(value)
+    return VALUE_LABELS.get(text, text.replace("-", " ").replace("_", " "))
+
+
+def field_label(name: str) -> str:
+    label = FIELD_LABELS.get(name, humanize(name))
+    return label[:1].upper() + label[1:]
+
+
+def relative_href(from_page: str, to_page: str) -> str:
+    """The relative Markdown link from one page of the build folder to another."""
+    from_dir = from_page.rpartition("/")[0]
+    to_dir, _, to_name = to_page.rpartition("/")
+    if to_dir == from_dir:
+        return to_name
+    if not from_dir:
+        return to_page
+    if "/" not in from_dir:  # every record page and index is one folder deep
+        return "../" + to_page
+    return posixpath.relpath(to_page, from_dir)
+
+
+def anchor_id(record: Record) -> str:
+    """The stable HTML id of a record wherever it is listed: '<kind>-<id>' (ids are slugs)."""
+    return f"{record.kind}-{record.id}"
+
+
+_SLUG_ID = re.compile(r"[a-z]+-[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def html_id(name: str) -> str:
+    """An id for an HTML attribute. Record ids are validated slugs and need no escaping (which
+    would only make the Markdown unreadable); anything else goes through escape.html_attr."""
+    return name if _SLUG_ID.fullmatch(name) else escape.html_attr(name)
+
+
+def plain_text(kb: KnowledgeBase, text: RichText | None) -> str:
+    """Rich text as plain words (links replaced by their labels), for front matter."""
+    if not text:
+        return ""
+    words = []
+    for piece in text:
+        if isinstance(piece, Link):
+            target = kb.get(piece.target)
+            words.append(piece.label or (target.label if target else piece.target))
+        else:
+            words.append(piece)
+    return " ".join("".join(words).split())
+
+
+def _safe(text: str) -> Markup:
+    """Mark text that escape.py produced (or that we wrote from slugs and literals) as printable."""
+    return Markup(text)
+
+
+def _join(*parts: object, sep: str = "") -> Markup:
+    """Concatenate escaped pieces. Never `+` a str and a Markup: Markup's __radd__ would
+    HTML-escape the str, escaping escape.py's output a second time."""
+    return Markup(sep.join(str(part) for part in parts))
+
+
+@lru_cache(maxsize=1 << 16)
+def _md_cached(text: str) -> Markup:
+    return _safe(escape.md_text(text))
+
+
+def _md(value: object) -> Markup:
+    """Escaped inline text. Short values (labels, enum values, dates, 'not recorded') repeat on
+    many pages, so their escaped form is kept."""
+    if isinstance(value, str) and len(value) <= 200:
+        return _md_cached(value)
+    return _safe(escape.md_text(value))
+
+
+def _with_edge_spaces(original: str, escaped: str) -> str:
+    """escape.md_text trims; a run of text between two links must keep its edge spaces."""
+    lead = " " if original[:1].isspace() else ""
+    trail = " " if original[-1:].isspace() and escaped else ""
+    return lead + escaped + trail
+
+
+@dataclass
+class Site:
+    """What every page kind renders from: the model, the templates and what is carried in."""
+
+    kb: KnowledgeBase
+    env: jinja2.Environment
+    carried: frozenset[str] = frozenset()  # build-folder paths of pages copied from content/
+    # Escaped links and footnotes depend only on the folder of the page they are on, so each is
+    # built once per folder, not once per page (most pages link to the same few records).
+    link_cache: dict[tuple, Markup] = field(default_factory=dict)
+    note_cache: dict[tuple, Markup] = field(default_factory=dict)
+
+    def render(self, template_name: str, page_path: str, **values: Any) -> str:
+        context = PageContext(self, page_path)
+        template = self.env.get_template(template_name)
+        text = template.render(p=context, kb=self.kb, page_path=page_path, **values)
+        # Templates leave runs of blank lines where optional sections were skipped; one blank
+        # line means the same to Markdown and keeps the output readable in review.
+        return _BLANK_RUNS.sub("\n\n", text).strip("\n") + "\n"
+
+
+class PageContext:
+    """Helpers for one page being rendered: links relative to it, its footnotes, its anchors.
+
+    Every method returns escaped Markdown (`Markup`), built with escape.py from fact strings.
+    """
+
+    def __init__(self, site: Site, path: str):
+        self.site = site
+        self.kb = site.kb
+        self.path = path
+        self.folder = path.rpartition("/")[0]
+        self._link_cache = site.link_cache
+        self._note_cache = site.note_cache
+        self._note_numbers: dict[tuple, int] = {}
+        self._notes: list[Markup] = []
+        self._anchors: set[str] = set()
+
+    # Links -------------------------------------------------------------------------------
+
+    def href(self, record: Record, anchor: str | None = None) -> str:
+        target = relative_href(self.path, record.page)
+        return f"{target}#{anchor}" if anchor else target
+
+    def link(self, record: Record | str, label: str | None = None, anchor: bool = False) -> Markup:
+        """A link to a record's page (or to its anchor on that page); label defaults to the
+        record's label."""
+        if isinstance(record, str):
+            record = self.kb[record]
+        key = (self.folder, record.id, label, anchor)
+        cached = self._link_cache.get(key)
+        if cached is None:
+            cached = self._link_cache[key] = _safe(
+                escape.md_link(
+                    record.label if label is None else label,
+                    self.href(record, anchor_id(record) if anchor else None),
+                )
+            )
+        return cached
+
+    def page_link(self, label: str, page: str) -> Markup:
+        """A link to a generated page that is not a record's (an index, the timeline)."""
+        return _safe(escape.md_link(label, relative_href(self.path, page)))
+
+    def links(self, ids: Iterable[str] | None, empty: str = NOT_RECORDED) -> Markup:
+        ids = list(ids or [])
+        if not ids:
+            return _md(empty)
+        return _safe(", ".join(self.link(record_id) for record_id in ids))
+
+    def external(self, label: str, url: str) -> Markup:
+        """A link out of the site; `url` is a validated URL field."""
+        return _safe(escape.md_link(label, url))
+
+    # Text ----------------------------------------------------------------------------------
+
+    def rich(self, text: RichText | None, empty: str = "") -> Markup:
+        """Text with [[links]] as links; every plain run escaped."""
+        if not text:
+            return _md(empty)
+        out = []
+        for piece in text:
+            if isinstance(piece, Link):
+                target = self.kb.get(piece.target)
+                if target is None:  # validation rejects this; never print a raw id
+                    out.append(escape.md_text(piece.label or piece.target))
+                else:
+                    out.append(self.link(target, piece.label))
+            else:
+                out.append(_with_edge_spaces(piece, escape.md_text(piece)))
+        return _safe("".join(out))
+
+    def text(self, record: Record, *path: str | int, empty: str = "") -> Markup:
+        return self.rich(record.text(*path), empty)
+
+    def date(self, date: PartialDate | None, empty: str = NOT_RECORDED) -> Markup:
+        return _md(date.display() if date else empty)
+
+    def record_date(self, record: Record, *path: str | int, empty: str = NOT_RECORDED) -> Markup:
+        return self.date(record.date(*path), empty)
+
+    def value(self, value: object) -> Markup:
+        return _md(humanize(value))
+
+    def plain(self, text: RichText | None) -> str:
+        return plain_text(self.kb, text)
+
+    # Anchors -------------------------------------------------------------------------------
+
+    def anchor(self, record: Record) -> Markup:
+        """An empty element carrying the record's stable id, the first time it is listed on
+        this page (an id must be unique on a page)."""
+        name = anchor_id(record)
+        if name in self._anchors:
+            return _safe("")
+        self._anchors.add(name)
+        return _safe(f'<span id="{html_id(name)}"></span>')
+
+    # Citations as footnotes --------------------------------------------------------------
+
+    def cite(self, citations: list[dict] | None) -> Markup:
+        """Footnote references for a list of citations; the same citation keeps its number."""
+        refs = []
+        for citation in citations or []:
+            key = (
+                citation.get("source"),
+                citation.get("via"),
+                citation.get("locator"),
+                citation.get("excerpt"),
+            )
+            number = self._note_numbers.get(key)
+            if number is None:
+                number = len(self._notes) + 1
+                self._note_numbers[key] = number
+                note_key = (self.folder, *key)
+                note = self._note_cache.get(note_key)
+                if note is None:
+                    note = self._note_cache[note_key] = self._footnote(citation)
+                self._notes.append(note)
+            refs.append(f"[^{number}]")
+        # Adjacent references would read as one number ("123"); a space keeps them apart.
+        return _safe(" ".join(refs))
+
+    def footnotes(self) -> Markup:
+        return _safe(
+            "\n".join(f"[^{number}]: {note}" for number, note in enumerate(self._notes, 1))
+        )
+
+    def source_title(self, source: Record) -> Markup:
+        """A source's title linked to its page; a title we supplied shows in [brackets]."""
+        title = source.label
+        if source.get("title_supplied"):
+            title = f"[{title}]"
+        return self.link(source, title)
+
+    def source_reference(self, source: Record) -> Markup:
+        """Title, publisher, date and link of a source, as a footnote or a claim list shows it."""
+        parts = [self.source_title(source)]
+        publisher = source.get("publisher")
+        parts.append(self.link(publisher) if publisher else _md("publisher not recorded"))
+        published = source.date("published")
+        parts.append(_md(published.display() if published else "date not recorded"))
+        pieces = [_join(*parts, sep=", "), "."]
+        if source.get("url"):
+            pieces += [" ", self.external("Read it", source.get("url")), "."]
+        if source.get("archive_url"):
+            pieces += [" ", self.external("Archived copy", source.get("archive_url")), "."]
+        return _join(*pieces)
+
+    def _footnote(self, citation: dict) -> Markup:
+        source = self.kb[citation["source"]]
+        pieces = [self.source_reference(source)]
+        via = citation.get("via")
+        if via:
+            pieces += [" As cited in ", self.source_title(self.kb[via]), "."]
+        pieces.append(self.excerpt(citation))
+        return _join(*pieces)
+
+    def excerpt(self, citation: dict) -> Markup:
+        """' Paragraph 2: “words”' for a citation's locator and excerpt (either may be missing)."""
+        locator = citation.get("locator")
+        excerpt = citation.get("excerpt")
+        pieces = []
+        if locator:
+            located = locator[:1].upper() + locator[1:]
+            pieces += [" ", escape.md_text(located), ":" if excerpt else "."]
+        if excerpt:
+            pieces += [" “", escape.md_text(excerpt), "”"]
+        return _join(*pieces)
+
+    # Key facts ---------------------------------------------------------------------------
+
+    def key_facts(self, record: Record) -> list[tuple[Markup, Markup]]:
+        """(label, value) rows for every top-level field of the kind that has no section of its
+        own, in schema order; a missing field reads 'not recorded', never disappears."""
+        rows = []
+        for name, spec in record.schema.fields.items():
+            if name in SECTION_FIELDS or name == record.schema.label_field:
+                continue
+            rows.append((_md(field_label(name)), self.field_value(record, name, spec)))
+        return rows
+
+    def field_value(self, record: Record, name: str, spec) -> Markup:
+        value = record.get(name)
+        if spec.type == "boolean":
+            return _md("yes" if value else "no")
+        if value is None or value == []:
+            return _md(NOT_RECORDED)
+        return self._value_of(record, (name,), spec, value)
+
+    def _value_of(self, record: Record, path: tuple, spec, value) -> Markup:
+        kind = spec.type
+        if kind == "ref":
+            target = self.kb.get(value)
+            if target is None:
+                return _md(value)
+            return self.source_title(target) if target.kind == "source" else self.link(target)
+        if kind == "date":
+            return self.date(record.date(*path))
+        if kind == "enum":
+            return self.value(value)
+        if kind == "url":
+            return self.external(value, value)
+        if kind == "text":
+            return self.rich(record.text(*path))
+        if kind == "list":
+            return _safe(
+                ", ".join(
+                    self._value_of(record, path + (index,), spec.items, item)
+                    for index, item in enumerate(value)
+                )
+            )
+        if kind == "boolean":
+            return _md("yes" if value else "no")
+        return _md(value)
+
+    def optional(self, value: object, empty: str = NOT_RECORDED) -> Markup:
+        """A plain field value, or `empty`; a list shows comma-separated."""
+        if value is None or value == [] or value == "":
+            return _md(empty)
+        if isinstance(value, list):
+            return _md(", ".join(str(item) for item in value))
+        return _md(value)
+
+    def optional_value(self, value: object, empty: str = NOT_RECORDED) -> Markup:
+        """An enum value in readable form, or `empty`."""
+        return _md(empty) if value is None else self.value(value)
+
+    def values(self, values: list | None, empty: str = NOT_RECORDED) -> Markup:
+        if not values:
+            return _md(empty)
+        return _md(", ".join(humanize(value) for value in values))
+
+    # Sections built from backlinks ---------------------------------------------------------
+
+    def quote_text(self, quote: Record) -> Markup:
+        """A quote's words in quotation marks, paragraphs kept, for inside a '> ' blockquote."""
+        paragraphs = escape.md_paragraphs(quote.get("text", "")).split("\n\n")
+        return _safe("“" + "\n>\n> ".join(paragraphs) + "”")
+
+    def referenced_by(self, record: Record) -> list[tuple[Record, Markup]]:
+        """Every record that refers to this one, with where it does (backlinks come sorted
+        by referring record, so each record's places are consecutive)."""
+        groups: list[tuple[Record, list[Markup]]] = []
+        for backlink in record.backlinks:
+            # A source page lists the claims citing it in full already.
+            if record.kind == "source" and "citations" in backlink.path:
+                continue
+            if groups and groups[-1][0] is backlink.record:
+                places = groups[-1][1]
+            else:
+                places = []
+                groups.append((backlink.record, places))
+            place = _md(humanize(backlink.path[0]))
+            if place not in places:
+                places.append(place)
+        return [(referrer, _safe(", ".join(places))) for referrer, places in groups]
+
+    def sold_here(self, retailer: Record) -> list[tuple[Record, int, dict]]:
+        """(product, index, sold_at entry) for every product sold by this retailer."""
+        return [
+            (product, index, place)
+            for product in self.kb.referring(retailer, "product", "sold_at")
+            for index, place in enumerate(product.get("sold_at", []))
+            if place.get("retailer") == retailer.id
+        ]
+
+    def positions_at(self, organization: Record) -> list[tuple[Record, int, dict]]:
+        """(person, index, position) for every position held at this organization."""
+        return [
+            (person, index, position)
+            for person in self.kb.referring(organization, "person", "positions")
+            for index, position in enumerate(person.get("positions", []))
+            if position.get("organization") == organization.id
+        ]
+
+    def positions(self, person: Record) -> Markup:
+        """'Chairman, Xiaomi; ...' for an index row."""
+        items = []
+        for position in person.get("positions", []):
+            organization = self.kb.get(position.get("organization", ""))
+            items.append(
+                _join(escape.md_text(position.get("title", "")), self.link(organization), sep=", ")
+                if organization
+                else escape.md_text(position.get("title", ""))
+            )
+        return _join(*items, sep="; ") if items else _md(NOT_RECORDED)
+
+    def source_heading(self, source: Record) -> Markup:
+        title = source.label
+        return _md(f"[{title}]" if source.get("title_supplied") else title)
+
+    def claims(self, source: Record) -> list[tuple[Record, list]]:
+        """The uses of a source grouped by the record that makes the claim."""
+        groups: list[tuple[Record, list]] = []
+        for use in self.kb.citations_of_source.get(source.id, []):
+            if groups and groups[-1][0] is use.record:
+                groups[-1][1].append(use)
+            else:
+                groups.append((use.record, [use]))
+        return groups
+
+    def via_note(self, source: Record, citation: dict) -> Markup:
+        """How a claim reaches this source when it was read second-hand."""
+        via = citation.get("via")
+        if not via:
+            return _safe("")
+        if citation.get("source") == source.id:
+            return _join(", as cited in ", self.source_title(self.kb[via]))
+        return _join(", reporting ", self.source_title(self.kb[citation["source"]]))
+
+    def relationship_groups(self, records: list[Record]) -> list[tuple[str, list[Record]]]:
+        """Carrier relationships first, then the rest."""
+        carrier = [r for r in records if r.get("type") in CARRIER_TYPES]
+        other = [r for r in records if r.get("type") not in CARRIER_TYPES]
+        groups = []
+        if carrier:
+            groups.append(("Carrier relationships", carrier))
+        if other:
+            groups.append(("Other relationships", other))
+        return groups
+
+    def quotes_by_speaker(self, quotes: list[Record]) -> list[tuple[Record, list[Record]]]:
+        by_speaker: dict[str, list[Record]] = {}
+        for quote in quotes:
+            by_speaker.setdefault(quote.get("speaker"), []).append(quote)
+        speakers = sorted((self.kb[s] for s in by_speaker), key=lambda r: r.sort_key)
+        return [
+            (speaker, sorted(by_speaker[speaker.id], key=_date_then_label)) for speaker in speakers
+        ]
+
+    def timeline_what(self, entry) -> Markup:
+        """What a timeline line dates: 'Event: ban', 'Status: cancelled', 'Quote said'."""
+        record = entry.record
+        if entry.path == ("date",) and record.kind == "event":
+            return _md(f"Event ({humanize(record.get('type'))})")
+        if entry.path and entry.path[0] == "status_history":
+            step = record.get("status_history")[entry.path[1]]
+            return _md(f"Relationship status: {humanize(step['status'])}")
+        if record.kind == "quote" and entry.path == ("said",):
+            return _md("Quote said")
+        if entry.path in (("announced",), ("released",)):
+            return _md(humanize(entry.path[0]).capitalize())
+        if len(entry.path) == 3 and entry.path[0] == "sold_at":
+            retailer = self.kb.get(record.data["sold_at"][entry.path[1]].get("retailer", ""))
+            return _join("On sale at ", self.link(retailer) if retailer else _md(NOT_RECORDED))
+        if len(entry.path) == 3 and entry.path[0] == "positions":
+            position = record.data["positions"][entry.path[1]]
+            organization = self.kb.get(position.get("organization", ""))
+            verb = "Starts as" if entry.path[2] == "from" else "Leaves as"
+            return _join(
+                _md(f"{verb} {position.get('title', '')} at"),
+                self.link(organization) if organization else _md(NOT_RECORDED),
+                sep=" ",
+            )
+        return _join(_md(record.schema.title), ": ", self.where(record, entry.path))
+
+    # Where in a record ---------------------------------------------------------------------
+
+    def claim_where(self, record: Record, citation_path: tuple) -> Markup:
+        """Which claim of a record a citation supports: the record as a whole, or the part of
+        it that carries the citation ('Status history, step 2 (cancelled)')."""
+        owner = citation_path[:-2] if citation_path[-2:-1] == ("citations",) else citation_path
+        if not owner:
+            return _md("The record")
+        where = str(self.where(record, owner))
+        return _safe(where[:1].upper() + where[1:])
+
+    def where(self, record: Record, path: tuple) -> Markup:
+        """A field path told for readers: 'status history, step 2 (cancelled)'."""
+        words = []
+        data: Any = record.data
+        for step in path:
+            if isinstance(step, int):
+                item = data[step] if isinstance(data, list) and step < len(data) else None
+                detail = ""
+                if isinstance(item, dict):
+                    if "status" in item:
+                        detail = f" ({humanize(item['status'])})"
+                    elif "retailer" in item or "organization" in item:
+                        target = self.kb.get(item.get("retailer") or item.get("organization"))
+                        detail = f" ({target.label})" if target else ""
+                noun = "step" if words and words[-1] == "status history" else "item"
+                words.append(f"{noun} {step + 1}{detail}")
+                data = item
+            else:
+                words.append(humanize(step))
+                data = data.get(step) if isinstance(data, dict) else None
+        return _md(", ".join(words) if words else "the record")
+
+    # Diagram -------------------------------------------------------------------------------
+
+    def diagram(self, record: Record) -> Markup:
+        """A Mermaid graph of the record and its direct neighbours (empty when it has none)."""
+        edges = neighbour_edges(self.kb, record)
+        if not edges:
+            return _safe("")
+        shown = edges[:DIAGRAM_EDGE_LIMIT]
+        nodes = {record.id: record}
+        for left, _, right in shown:
+            nodes[left.id] = left
+            nodes[right.id] = right
+        lines = ["``` mermaid", "graph LR"]
+        for node in sorted(nodes.values(), key=lambda r: (r is not record, r.sort_key)):
+            lines.append(f'  {escape.mermaid_id(node.id)}["{escape.mermaid_label(node.label)}"]')
+        for left, label, right in shown:
+            lines.append(
+                f'  {escape.mermaid_id(left.id)} -- "{escape.mermaid_label(label)}" --> '
+                f"{escape.mermaid_id(right.id)}"
+            )
+        lines.append("```")
+        if len(edges) > len(shown):
+            lines.append("")
+            lines.append(
+                escape.md_text(f"The diagram shows {len(shown)} of {len(edges)} connections.")
+            )
+        return _safe("\n".join(lines))
+
+
+def neighbour_edges(kb: KnowledgeBase, record: Record) -> list[tuple[Record, str, Record]]:
+    """(from, label, to) for a record's direct neighbours, from its fields and its backlinks
+    (never by scanning other records), sorted and without duplicates."""
+    edges: dict[tuple[str, str, str], tuple[Record, str, Record]] = {}
+
+    def add(left: Record | None, label: str, right: Record | None) -> None:
+        if left is None or right is None or left is right:
+            return
+        edges.setdefault((left.id, label, right.id), (left, label, right))
+
+    if record.kind == "organization":
+        add(record, "part of", kb.get(record.get("parent") or ""))
+        for relationship in kb.referring(record, "relationship", "parties"):
+            for party in relationship.get("parties", []):
+                if party != record.id:
+                    label = f"{humanize(relationship.get('type'))}: {relationship.current_status}"
+                    add(record, label, kb.get(party))
+        for product in kb.referring(record, "product", "maker"):
+            add(record, "makes", product)
+        for product in kb.referring(record, "product", "sold_at"):
+            add(record, "sells", product)
+        for person in kb.referring(record, "person", "positions"):
+            for position in person.get("positions", []):
+                if position.get("organization") == record.id:
+                    add(person, position.get("title", ""), record)
+    elif record.kind == "person":
+        for position in record.get("positions", []):
+            add(record, position.get("title", ""), kb.get(position.get("organization", "")))
+    elif record.kind == "product":
+        add(kb.get(record.get("maker", "")), "makes", record)
+        for place in record.get("sold_at", []):
+            add(kb.get(place.get("retailer", "")), "sells", record)
+    elif record.kind == "relationship":
+        for party in record.get("parties", []):
+            add(record, "party", kb.get(party))
+        for product in record.get("products", []):
+            add(record, "about", kb.get(product))
+    return sorted(edges.values(), key=lambda e: (e[0].sort_key, e[1], e[2].sort_key))
+
+
+# The environment -------------------------------------------------------------------------
+
+
+def _finalize(value: Any) -> Any:
+    """Refuse to print a string no escape function produced (see the module docstring)."""
+    if isinstance(value, Markup) or (
+        isinstance(value, int | float) and not isinstance(value, bool)
+    ):
+        return value
+    raise TemplateUsageError(
+        f"a template printed {type(value).__name__} {str(value)[:60]!r} without escaping it; "
+        "pass fact strings through a filter (md, paras, cell, attr, mermaid) or a p.* helper"
+    )
+
+
+def _filter(function: Callable[..., str]) -> Callable[..., Markup]:
+    def escaped(value: Any, *args: Any) -> Markup:
+        return _safe(function(value, *args))
+
+    escaped.__name__ = function.__name__
+    return escaped
+
+
+class _SearchPathLoader(jinja2.ChoiceLoader):
+    """ChoiceLoader whose 'not found' error names every folder it looked in."""
+
+    def __init__(self, folders: list[Path]):
+        self.folders = folders
+        super().__init__([jinja2.FileSystemLoader(str(folder)) for folder in folders])
+
+    def get_source(self, environment, template):
+        try:
+            return super().get_source(environment, template)
+        except jinja2.TemplateNotFound:
+            looked = ", ".join(str(folder) for folder in self.folders)
+            raise jinja2.TemplateNotFound(f"{template} (looked in: {looked})") from None
+
+
+def make_environment(override_dir: Path | None) -> jinja2.Environment:
+    """The Jinja environment: site overrides first, then the package's templates."""
+    folders = [override_dir] if override_dir is not None and override_dir.is_dir() else []
+    folders.append(PACKAGE_TEMPLATES)
+    env = jinja2.Environment(
+        loader=_SearchPathLoader(folders),
+        undefined=jinja2.StrictUndefined,
+        autoescape=True,  # only so macros and filters return Markup; see _finalize
+        finalize=_finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    env.filters.update(
+        md=_filter(escape.md_text),
+        paras=_filter(escape.md_paragraphs),
+        cell=_filter(escape.md_cell),
+        attr=_filter(escape.html_attr),
+        mermaid=_filter(escape.mermaid_label),
+        mermaid_id=_filter(escape.mermaid_id),
+        front_matter=_filter(escape.front_matter),
+        human=lambda value: _md(humanize(value)),
+    )
+    env.globals.update(
+        NOT_RECORDED=NOT_RECORDED,
+        KIND_ORDER=KIND_ORDER,
+        CARRIER_TYPES=CARRIER_TYPES,
+        anchor_id=anchor_id,
+    )
+    return env
+
+
+# Page kinds ------------------------------------------------------------------------------
+
+Page = tuple[str, str]
+
+
+def _front(title: str, description: str, boost: float | None = None) -> dict:
+    values: dict[str, Any] = {"title": title, "description": description}
+    if boost:
+        values["search"] = {"boost": boost}
+    return values
+
+
+def _describe(site: Site, record: Record) -> str:
+    for name in ("summary", "description", "context"):
+        text = plain_text(site.kb, record.text(name))
+        if text:
+            return text
+    if record.kind == "quote":
+        speaker = site.kb.get(record.get("speaker", ""))
+        return f"{record.get('text')} ({speaker.label if speaker else 'unknown speaker'})"
+    return f"{record.schema.title}: {record.label}"
+
+
+# Entity pages get a search boost: a reader searching a name wants the record, not every page
+# that mentions it.
+SEARCH_BOOST = {"organization": 2, "person": 2, "product": 2}
+
+
+def render_record_pages(site: Site, records: Iterable[Record] | None = None) -> Iterator[Page]:
+    """One page per record, every kind, at <plural>/<id>.md (or only for `records`: a build
+    after a small change renders just the pages it affects, see incremental.py)."""
+    if records is None:
+        records = (record for kind in KIND_ORDER for record in site.kb.by_kind.get(kind, []))
+    for record in records:
+        front = _front(record.label, _describe(site, record), SEARCH_BOOST.get(record.kind))
+        yield (
+            record.page,
+            site.render(f"{record.kind}.md.j2", record.page, record=record, front=front),
+        )
+
+
+def render_kind_indexes(site: Site, kinds: Iterable[str] | None = None) -> Iterator[Page]:
+    """One index per kind, at <plural>/index.md (a table, sorted as the model sorts); or only
+    the indexes of `kinds`."""
+    for kind in KIND_ORDER if kinds is None else kinds:
+        schema = site.kb.schemas.kinds[kind]
+        path = f"{schema.plural}/index.md"
+        records = site.kb.by_kind.get(kind, [])
+        if kind == "event":
+            records = sorted(records, key=_date_then_label)
+        title = _INDEX_TITLES.get(kind, schema.plural.capitalize())
+        front = _front(title, schema.description)
+        yield (
+            path,
+            site.render(
+                f"index_{kind}.md.j2",
+                path,
+                schema=schema,
+                records=records,
+                front=front,
+                title=title,
+            ),
+        )
+
+
+_INDEX_TITLES = {"relationship": "Carrier deals and other relationships"}
+
+
+def _date_then_label(record: Record) -> tuple:
+    date = record.date("date") or record.date("said")
+    return (0, date.sort_key, record.sort_key) if date else (1, (), record.sort_key)
+
+
+def render_timeline(site: Site) -> Iterator[Page]:
+    """Everything dated, in date order, grouped by year."""
+    path = "timeline.md"
+    # Dates open at the start ("until 2018") have no year to file them under: they come first,
+    # in a group of their own ordered by their end. The rest keep the model's order, by year.
+    open_start = [entry for entry in site.kb.timeline if entry.date.start is None]
+    open_start.sort(key=lambda entry: (entry.date.latest(), entry.record.sort_key, entry.path))
+    groups: list[tuple[str, list]] = [("Before a date", open_start)] if open_start else []
+    for entry in site.kb.timeline:
+        if entry.date.start is None:
+            continue
+        heading = str(entry.date.start.year)
+        if not groups or groups[-1][0] != heading:
+            groups.append((heading, []))
+        groups[-1][1].append(entry)
+    front = _front("Timeline", "Everything in the knowledge base that has a date, in order.")
+    yield path, site.render("timeline.md.j2", path, groups=groups, front=front)
+
+
+def render_fallback_pages(site: Site) -> Iterator[Page]:
+    """The pages the nav names that the knowledge base did not supply: a home page, and the
+    contributing pages (CONTRIBUTING.md and the schema reference are written elsewhere)."""
+    fallbacks = [
+        ("index.md", "home.md.j2", "Home"),
+        ("contributing/index.md", "contributing.md.j2", "Contributing"),
+        ("contributing/schema-reference.md", "schema_reference.md.j2", "Schema reference"),
+    ]
+    for path, template, title in fallbacks:
+        if path not in site.carried:
+            front = _front(title, f"{title} of this knowledge base.")
+            yield path, site.render(template, path, front=front, schemas=site.kb.schemas)
+
+
+# NOTE: order is the order pages render in; it matters only for error messages, since every
+# page kind reads the finished model and none reads another's output.
+PAGE_KINDS: list[tuple[str, Callable[[Site], Iterable[Page]]]] = [
+    ("records", render_record_pages),
+    ("indexes", render_kind_indexes),
+    ("timeline", render_timeline),
+    ("fallbacks", render_fallback_pages),
+]
+
+
+class DuplicatePageError(Exception):
+    """Two page kinds (or a page kind and content/) produced the same path."""
+
+
+def render_pages(
+    kb: KnowledgeBase,
+    override_dir: Path | None = None,
+    carried: Iterable[str] = (),
+    env: jinja2.Environment | None = None,
+) -> dict[str, str]:
+    """Every generated page, by path in the build folder. `carried` are the paths content/
+    supplies: a generated page may not take one."""
+    carried = frozenset(carried)
+    site = Site(kb=kb, env=env or make_environment(override_dir), carried=carried)
+    pages: dict[str, str] = {}
+    for kind_name, page_kind in PAGE_KINDS:
+        for path, text in page_kind(site):
+            if path in pages or path in carried:
+                where = "content/" if path in carried else "another page kind"
+                raise DuplicatePageError(
+                    f"page kind '{kind_name}' renders {path}, which {where} already supplies"
+                )
+            pages[path] = text
+    return pages

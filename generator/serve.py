@@ -1,0 +1,277 @@
+"""Live preview: regenerate the Markdown when an input changes, and let mkdocs serve the site.
+
+Two loops run side by side in one process:
+
+- ours: a watchdog observer on the knowledge base's inputs (facts/, content/, templates/,
+  schemas/, CONTRIBUTING.md). On a change it waits for the writes to settle, then runs the same
+  `build_markdown` as `kb build`, which rewrites only the pages whose bytes changed.
+- mkdocs' own development server (`mkdocs serve --dirty`, through its Python API) on the build
+  folder: it sees those rewritten pages, rebuilds only them, and reloads the browser.
+
+When the facts have errors nothing is written, so mkdocs goes on serving the last good site
+while the `kb check` report is printed. No MkDocs plugin or hook is involved: mkdocs.yml stays
+plain, and mkdocs sees nothing but a folder of Markdown that changes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import jinja2
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.polling import PollingObserver
+
+from .build import ROOT_PAGES, BuildError, MarkdownResult, build_markdown, mkdocs_config_file
+from .pipeline import Project
+from .problems import format_report
+from .render import DuplicatePageError, TemplateUsageError
+from .write import TEMP_PREFIX, UnsafePagePath
+
+# Folders whose files are inputs of the Markdown (watched recursively), and single files.
+INPUT_FOLDERS = ("facts", "content", "templates", "schemas")
+INPUT_FILES = frozenset(ROOT_PAGES)
+# Editors save in bursts (write a temporary file, rename, touch the backup): regenerate once
+# the knowledge base has been quiet this long.
+SETTLE_SECONDS = 0.2
+# Errors a broken input or template can cause: reported in one line, the server keeps going.
+# Anything else is a bug in the generator: reported with its traceback, the server keeps going.
+REPORTED_ERRORS = (
+    BuildError,
+    TemplateUsageError,
+    UnsafePagePath,
+    DuplicatePageError,
+    jinja2.TemplateError,
+)
+# mkdocs warns about `--dirty` on every rebuild; our nav never changes with the facts, and the
+# generator rewrites every page whose content changed, so the warning only buries real ones.
+DIRTY_WARNING = "A 'dirty' build is being performed"
+
+
+def say(message: str) -> None:
+    print(f"kb serve: {message}", flush=True)
+
+
+def is_input(project: Project, path: Path) -> bool:
+    """Whether a changed file is something the Markdown is rendered from."""
+    try:
+        relative = path.resolve().relative_to(project.root)
+    except ValueError:
+        return False
+    parts = relative.parts
+    if not parts or any(part.startswith(TEMP_PREFIX) for part in parts):
+        return False
+    return parts[0] in INPUT_FOLDERS or relative.as_posix() in INPUT_FILES
+
+
+class MarkdownRegenerator:
+    """Re-renders build/docs/ from the knowledge base whenever `changed()` is called.
+
+    Runs on its own thread, so a slow render never holds up the HTTP server; calls that arrive
+    while it renders are folded into one more run afterwards.
+    """
+
+    def __init__(self, project: Project, settle_seconds: float = SETTLE_SECONDS):
+        self.project = project
+        self.settle_seconds = settle_seconds
+        self._changed = threading.Event()
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="kb regenerate", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._changed.set()
+        self._thread.join(timeout=10)
+
+    def changed(self) -> None:
+        self._changed.set()
+
+    def _loop(self) -> None:
+        while True:
+            self._changed.wait()
+            if self._stopping.is_set():
+                return
+            # Wait for the burst of writes to end before reading anything.
+            self._changed.clear()
+            while self._changed.wait(self.settle_seconds):
+                if self._stopping.is_set():
+                    return
+                self._changed.clear()
+            self.regenerate()
+
+    def regenerate(self) -> MarkdownResult | None:
+        """One render of the whole knowledge base; reports errors instead of raising them."""
+        try:
+            result = build_markdown(self.project)
+        except REPORTED_ERRORS as error:
+            say(f"{error}")
+            say("still serving the last good site.")
+            return None
+        except Exception:  # a generator bug must not stop the preview: report it, keep serving
+            traceback.print_exc()
+            say("regenerating failed (a bug in the generator); still serving the last good site.")
+            return None
+        check = result.check
+        problems = check.collector.sorted()
+        if problems:
+            print(format_report(problems, "text", False, check.record_count), flush=True)
+        if not result.ok:
+            say("the facts have errors; still serving the last good site. Save a fix to update.")
+            return result
+        written = result.report.written + result.report.deleted
+        if written:
+            shown = ", ".join(written[:5])
+            if len(written) > 5:
+                shown += f" and {len(written) - 5} more"
+            say(f"regenerated {len(written)} page{'s' if len(written) != 1 else ''}: {shown}")
+        else:
+            say("no page changed.")
+        return result
+
+
+class _InputChanges(FileSystemEventHandler):
+    """Tells the regenerator about changes to inputs; starts watching new input folders."""
+
+    def __init__(self, watcher: InputWatcher):
+        self.watcher = watcher
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in ("opened", "closed_no_write"):
+            return  # reading a file changes nothing (inotify reports opens too)
+        paths = [Path(os.fsdecode(event.src_path))]
+        if getattr(event, "dest_path", ""):
+            paths.append(Path(os.fsdecode(event.dest_path)))
+        for path in paths:
+            if event.is_directory and path.parent == self.watcher.project.root:
+                self.watcher.watch_new_folder(path)
+            if is_input(self.watcher.project, path):
+                self.watcher.regenerator.changed()
+                return
+
+
+class InputWatcher:
+    """A watchdog observer on every input of the knowledge base (see INPUT_FOLDERS)."""
+
+    def __init__(self, project: Project, regenerator: MarkdownRegenerator):
+        self.project = project
+        self.regenerator = regenerator
+        self.handler = _InputChanges(self)
+        self.observer = Observer()
+        self._watched: set[Path] = set()
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        try:
+            self._schedule_all()
+            self.observer.start()
+        except OSError:
+            # inotify can run out of watches on a busy machine: polling is slower but works.
+            self.observer = PollingObserver(timeout=0.5)
+            self._watched.clear()
+            self._schedule_all()
+            self.observer.start()
+
+    def _schedule_all(self) -> None:
+        # The root itself, not recursively: CONTRIBUTING.md, and input folders created later.
+        self.observer.schedule(self.handler, str(self.project.root), recursive=False)
+        for name in INPUT_FOLDERS:
+            self.watch_new_folder(self.project.root / name)
+
+    def watch_new_folder(self, folder: Path) -> None:
+        if folder.name not in INPUT_FOLDERS or not folder.is_dir():
+            return
+        with self._lock:
+            if folder in self._watched:
+                return
+            self._watched.add(folder)
+            self.observer.schedule(self.handler, str(folder), recursive=True)
+        if self.observer.is_alive():  # a folder that appeared while serving: it has inputs now
+            self.regenerator.changed()
+
+    def stop(self) -> None:
+        self.observer.stop()
+        self.observer.join(timeout=10)
+
+
+class _MkdocsMessages(logging.Handler):
+    """Shows mkdocs' log as its own command line does, less the `--dirty` warning."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.INFO)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message.startswith(DIRTY_WARNING):
+            return
+        print(f"{record.levelname:<8}-  {message}", file=sys.stderr, flush=True)
+
+
+@contextmanager
+def _mkdocs_logging() -> Iterator[None]:
+    logger = logging.getLogger("mkdocs")
+    handler = _MkdocsMessages()
+    previous = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous[0])
+        logger.propagate = previous[1]
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops the server as Ctrl-C does, so mkdocs removes its temporary site."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def serve_site(project: Project, host: str, port: int) -> None:
+    """Watch the inputs and serve the site until Ctrl-C. The Markdown must be built already.
+
+    Raises mkdocs' exceptions (a broken mkdocs.yml) and OSError (the port is taken).
+    """
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    from mkdocs.commands.serve import serve as mkdocs_serve
+
+    config_file = mkdocs_config_file(project)
+    regenerator = MarkdownRegenerator(project)
+    watcher = InputWatcher(project, regenerator)
+    regenerator.start()
+    watcher.start()
+    try:
+        with _mkdocs_logging(), _terminate_as_interrupt():
+            # NOTE: not strict, unlike `kb build`: a warning while editing must not stop the
+            # preview (mkdocs would keep serving a stale site); it is printed all the same.
+            mkdocs_serve(
+                config_file=str(config_file),
+                livereload=True,
+                build_type="dirty",
+                docs_dir=str(project.build_dir),
+                dev_addr=f"{host}:{port}",
+                strict=False,
+            )
+    finally:
+        watcher.stop()
+        regenerator.stop()

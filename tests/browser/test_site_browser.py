@@ -1,0 +1,149 @@
+"""The site built from the real facts/, read as a reader reads it: in headless Chromium.
+
+The reader's path from the issue "The site": search for a person's name, open the result, find
+their quote on the page, follow a link from a carrier's page to a manufacturer's page, with no
+error in the console anywhere and nothing fetched from outside the site. Then search as the
+issue promises: records by name, quotes by their words, events by their description.
+
+What the pages should say is taken from the facts (through the model), so the tests follow the
+data rather than a copy of it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.model import KnowledgeBase, Record
+from generator.pipeline import Project, check_project
+from tests.browser.reader import article_title, path_of, result_pages, search
+
+PERSON = "lei-jun"  # a person with quotes
+CARRIER = "att"  # a carrier whose page links to a manufacturer
+MANUFACTURER = "huawei"
+# An event's page must come among the first pages for the words of its description. Not
+# first: a description names other records, whose pages match the same words by their titles.
+EVENT_RANK_LIMIT = 5
+# Names search does not (yet) put first, and why. Strict: the name test fails if one of these
+# starts working (remove it here) as well as when any other name stops working.
+KNOWN_NAME_SEARCH_GAPS = {
+    # Material indexes headings as HTML, so the page's title is 'AT&amp;T' in the index and the
+    # query 'AT&T' matches no document at all.
+    "AT&T": "no result: the index holds the title as 'AT&amp;T'",
+    # Every page that mentions Xiaomi in its title ("...on Xiaomi's US phone plans") outranks
+    # the company's own page, which comes 8th.
+    "Xiaomi": "the company's page is not the first result",
+}
+
+
+@pytest.fixture(scope="module")
+def knowledge_base(real_site) -> KnowledgeBase:
+    outcome = check_project(Project(real_site.root))
+    assert outcome.knowledge_base is not None, "the real facts do not validate"
+    return outcome.knowledge_base
+
+
+def shown_text(knowledge_base: KnowledgeBase, record: Record, field: str) -> str:
+    """A text field as the page shows it: each [[link]] as its label."""
+    return "".join(
+        piece if isinstance(piece, str) else piece.label or knowledge_base[piece.target].label
+        for piece in record.text(field) or []
+    )
+
+
+def test_a_reader_finds_a_person_their_quote_and_a_carriers_manufacturer(
+    real_site, knowledge_base: KnowledgeBase, page, screenshot_dir: Path
+):
+    person = knowledge_base[PERSON]
+    quotes = [q for q in knowledge_base.by_kind["quote"] if q.get("speaker") == PERSON]
+    assert quotes, f"{PERSON} has no quote in facts/: choose another person for this test"
+    carrier, manufacturer = knowledge_base[CARRIER], knowledge_base[MANUFACTURER]
+    assert "carrier" in carrier.get("roles") and "manufacturer" in manufacturer.get("roles")
+
+    # 1. Search for the person's name from the home page; their page is the top result.
+    page.goto(real_site.url(""))
+    results = search(page, person.label)
+    page.screenshot(path=str(screenshot_dir / "search-results.png"))
+    top = results.first
+    assert top.locator("h1").inner_text().strip() == person.label
+    assert path_of(top.get_attribute("href")) == "/" + person.url
+
+    # 2. Open it: the person's page, with every quote of theirs on it, verbatim.
+    top.click()
+    page.wait_for_url(lambda url: path_of(url) == "/" + person.url)
+    assert article_title(page) == person.label
+    for quote in quotes:
+        page.locator("article blockquote", has_text=quote.get("text")).first.wait_for()
+        # Each quote has a stable anchor, so it can be linked to directly.
+        assert page.locator(f"article #quote-{quote.id}").count() == 1
+    page.screenshot(path=str(screenshot_dir / "person.png"), full_page=True)
+
+    # 3. From the carrier's page, follow the link to the manufacturer's page.
+    page.goto(real_site.url(carrier.url))
+    assert article_title(page) == carrier.label
+    link = page.locator(f"article a[href$='{manufacturer.id}/']", has_text=manufacturer.label)
+    link.first.click()
+    page.wait_for_url(lambda url: path_of(url) == "/" + manufacturer.url)
+    assert article_title(page) == manufacturer.label
+    page.screenshot(path=str(screenshot_dir / "manufacturer.png"), full_page=True)
+
+    # 4. Nothing went wrong along the way, and the site needed nothing from elsewhere.
+    page.problems.assert_none()
+    assert page.problems.external_requests == []
+
+
+def test_home_page_leads_to_every_index(real_site, page, screenshot_dir: Path):
+    page.goto(real_site.url(""))
+    page.screenshot(path=str(screenshot_dir / "home.png"), full_page=True)
+    for section in ("organizations", "people", "products", "relationships", "quotes", "events"):
+        assert page.locator(f"article a[href$='{section}/']").count() >= 1, f"no link to {section}/"
+    page.locator(".md-tabs__link", has_text="Browse").click()
+    page.locator("article table").first.wait_for()
+    page.problems.assert_none()
+    assert page.problems.external_requests == []
+
+
+def test_search_finds_every_organization_person_and_product_by_name(
+    real_site, knowledge_base: KnowledgeBase, page
+):
+    page.goto(real_site.url(""))
+    misses: dict[str, str] = {}
+    for kind in ("organization", "person", "product"):
+        for record in knowledge_base.by_kind[kind]:
+            for name in [record.label, *(record.get("aliases") or [])]:
+                pages = result_pages(search(page, name))
+                if not pages or pages[0] != "/" + record.url:
+                    misses[name] = f"expected /{record.url} first, got {pages[:3]}"
+    unexpected = {name: why for name, why in misses.items() if name not in KNOWN_NAME_SEARCH_GAPS}
+    assert not unexpected, "search does not put the record first:\n" + "\n".join(
+        f"{name!r}: {why}" for name, why in unexpected.items()
+    )
+    fixed = sorted(set(KNOWN_NAME_SEARCH_GAPS) - set(misses))
+    assert not fixed, f"search now finds {fixed}: remove them from KNOWN_NAME_SEARCH_GAPS"
+    page.problems.assert_none()
+
+
+def test_search_finds_every_quote_by_its_words(real_site, knowledge_base: KnowledgeBase, page):
+    page.goto(real_site.url(""))
+    misses = []
+    for quote in knowledge_base.by_kind["quote"]:
+        pages = result_pages(search(page, quote.get("text")))
+        if not pages or pages[0] != "/" + quote.url:
+            misses.append(f"{quote.get('text')!r}: expected /{quote.url} first, got {pages[:3]}")
+    assert not misses, "search does not put the quote first:\n" + "\n".join(misses)
+    page.problems.assert_none()
+
+
+def test_search_finds_every_event_by_its_description(
+    real_site, knowledge_base: KnowledgeBase, page
+):
+    page.goto(real_site.url(""))
+    misses = []
+    for event in knowledge_base.by_kind["event"]:
+        description = shown_text(knowledge_base, event, "description")
+        pages = result_pages(search(page, description))
+        if "/" + event.url not in pages[:EVENT_RANK_LIMIT]:
+            misses.append(f"{event.id}: /{event.url} not in the first pages {pages[:5]}")
+    assert not misses, "search does not find the event by its description:\n" + "\n".join(misses)
+    page.problems.assert_none()
