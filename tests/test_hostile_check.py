@@ -1,0 +1,430 @@
+"""Hostile input through `kb check`: no fact file can crash the check, run code, exhaust memory
+or reach outside facts/, and every one gets a clear report.
+
+Each folder in tests/hostile/ is one class of attack or accident, with `expected.txt`, the
+transcript of `kb check` run on it (the same format as tests/errors/):
+
+    $ kb check
+    facts/organizations/python-object.yaml:1:7: YAML tag '!!python/object/apply:os.system' ...
+    ...
+    [exit 1]
+
+A case is `tests/hostile/_base/facts` (one valid source and one organization citing it, so a
+report shows only the hostile files' problems) with the case's own `facts/` laid over it. Files
+git cannot hold, or should not (links, a pipe, names that are not UTF-8, files of hundreds of
+KB), are made by the case's entry in GENERATED below; their folders hold only `expected.txt`.
+
+To regenerate every expected.txt after changing a message on purpose (then review the diff):
+
+    UPDATE_EXPECTED=1 .venv/bin/python -m pytest tests/test_hostile_check.py
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from generator.load import MAX_FACT_FILE_BYTES, MAX_NESTING_DEPTH
+from generator.pipeline import Project, check_project
+from generator.validate import check_url
+from tests.conftest import REPO_ROOT
+
+HOSTILE_DIR = Path(__file__).resolve().parent / "hostile"
+BASE = HOSTILE_DIR / "_base" / "facts"
+EXPECTED = "expected.txt"
+UPDATE = os.environ.get("UPDATE_EXPECTED") == "1"
+# A hang guard only (a healthy run takes about a second): never a timing assertion.
+HANG_GUARD_SECONDS = 120
+# Address space for one `kb check` of an expansion bomb: Python and ruamel.yaml need about
+# 100 MB; expanding the bomb would need tens of GB.
+MEMORY_LIMIT_BYTES = 1024**3
+
+
+def _oversized_file(facts: Path) -> None:
+    """A valid record padded with comment lines to one byte over the limit."""
+    record = (BASE / "organizations" / "xiaomi.yaml").read_text(encoding="utf-8")
+    record = record.replace("Xiaomi", "Oversized")
+    padding = MAX_FACT_FILE_BYTES + 1 - len(record.encode())
+    comment = ("# padding" + " " * 70 + "\n") * (padding // 80 + 1)
+    (facts / "organizations" / "oversized.yaml").write_text(
+        record + comment[:padding], encoding="utf-8"
+    )
+    assert (facts / "organizations" / "oversized.yaml").stat().st_size == MAX_FACT_FILE_BYTES + 1
+
+
+def _alias_text_bomb(facts: Path) -> None:
+    """One 100 KB text aliased 15,000 times: a 160 KB file that expands to 1.5 GB of text."""
+    text = "\n".join(
+        [
+            "name: Bomb",
+            "roles: [manufacturer]",
+            "note: &big |",
+            "  " + "lol " * 25_000,
+            "aliases: [" + ", ".join(["*big"] * 15_000) + "]",
+            "citations:",
+            "  - source: article",
+        ]
+    )
+    (facts / "organizations" / "bomb.yaml").write_text(text + "\n", encoding="utf-8")
+    assert (facts / "organizations" / "bomb.yaml").stat().st_size < MAX_FACT_FILE_BYTES
+
+
+def _links_and_special_files(facts: Path) -> None:
+    """Links out of facts/ (to a file, to a folder, to nothing, to itself) and a pipe."""
+    outside = facts.parent / "outside"
+    outside.mkdir()
+    (outside / "secret.yaml").write_text("name: Outside\n", encoding="utf-8")
+    organizations = facts / "organizations"
+    (organizations / "outside-file.yaml").symlink_to(outside / "secret.yaml")
+    (organizations / "dangling.yaml").symlink_to(facts.parent / "nothing-here.yaml")
+    (organizations / "loop").symlink_to(organizations)
+    (facts / "products").symlink_to(outside, target_is_directory=True)
+    os.mkfifo(organizations / "pipe.yaml")  # reading it would block forever
+
+
+def _ids_differing_in_case_or_unicode(facts: Path) -> None:
+    """`Acme` beside `acme`, and `café` written precomposed (NFC) beside decomposed (NFD)."""
+    record = (BASE / "organizations" / "xiaomi.yaml").read_text(encoding="utf-8")
+    names = {
+        "Acme": "Acme Upper",
+        "acme": "Acme Lower",
+        unicodedata.normalize("NFC", "caf\u00e9"): "Cafe Composed",
+        unicodedata.normalize("NFD", "caf\u00e9"): "Cafe Decomposed",
+    }
+    for stem, name in names.items():
+        path = facts / "organizations" / f"{stem}.yaml"
+        path.write_text(record.replace("Xiaomi", name), encoding="utf-8")
+    assert len(list((facts / "organizations").iterdir())) == 5, "the file system merged names"
+
+
+def _unprintable_file_names(facts: Path) -> None:
+    """File names that would forge report lines, recolour a terminal, or not decode."""
+    record = (BASE / "organizations" / "xiaomi.yaml").read_bytes()
+    folder = os.fsencode(facts / "organizations")
+    for index, name in enumerate(
+        [b"new\nline.yaml", b"\x1b[2Jclear-screen.yaml", b"latin1-caf\xe9.yaml"]
+    ):
+        path = folder + b"/" + name
+        with open(path, "wb") as handle:
+            handle.write(record.replace(b"Xiaomi", f"Unprintable {index}".encode()))
+
+
+GENERATED: dict[str, Callable[[Path], None]] = {
+    "oversized-file": _oversized_file,
+    "alias-text-bomb": _alias_text_bomb,
+    "links-and-special-files": _links_and_special_files,
+    "ids-differing-in-case-or-unicode": _ids_differing_in_case_or_unicode,
+    "unprintable-file-names": _unprintable_file_names,
+}
+CASES = sorted(
+    path.name
+    for path in HOSTILE_DIR.iterdir()
+    if not path.name.startswith(("_", ".")) and path.is_dir()
+)
+
+
+def make_case(case: str, where: Path) -> Path:
+    """The case as a knowledge base in a scratch folder: base, case files, generated files."""
+    root = where / case
+    shutil.copytree(BASE, root / "facts")
+    if (HOSTILE_DIR / case / "facts").is_dir():
+        shutil.copytree(HOSTILE_DIR / case / "facts", root / "facts", dirs_exist_ok=True)
+    if case in GENERATED:
+        GENERATED[case](root / "facts")
+    return root
+
+
+def run_kb_limited(*args: str, cwd: Path, memory: int | None = None) -> subprocess.CompletedProcess:
+    """`kb ARGS` in a subprocess, optionally with its address space capped at `memory` bytes."""
+    limit = (
+        f"import resource; resource.setrlimit(resource.RLIMIT_AS, ({memory}, {memory})); "
+        if memory
+        else ""
+    )
+    code = f"{limit}import sys; from generator.cli import main; sys.exit(main(sys.argv[1:]))"
+    env = {
+        **os.environ,
+        "NO_MKDOCS_2_WARNING": "1",
+        "PYTHONIOENCODING": "utf-8",
+        "PYTHONPATH": str(REPO_ROOT),
+    }
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=HANG_GUARD_SECONDS,
+    )
+
+
+def transcript(root: Path, *args: str, memory: int | None = None) -> str:
+    """What `kb ARGS` printed and returned, in expected.txt's format; it must not crash."""
+    result = run_kb_limited(*args, cwd=root, memory=memory)
+    assert result.stderr == "", f"`kb {' '.join(args)}` wrote to stderr:\n{result.stderr}"
+    assert result.returncode in (0, 1), f"exit {result.returncode}:\n{result.stdout}"
+    assert "Traceback" not in result.stdout
+    return f"$ kb {' '.join(args)}\n{result.stdout}[exit {result.returncode}]\n"
+
+
+def test_every_case_is_complete():
+    assert len(CASES) >= 15, CASES
+    for case in CASES:
+        has_files = (HOSTILE_DIR / case / "facts").is_dir() or case in GENERATED
+        assert has_files, f"tests/hostile/{case} has no facts/ and no entry in GENERATED"
+    assert set(GENERATED) <= set(CASES), "a GENERATED case has no folder in tests/hostile/"
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_hostile_report(case: str, tmp_path: Path):
+    """The whole report, exactly, for every hostile case, with memory capped: a bomb that got
+    expanded would fail here rather than slow the machine down."""
+    root = make_case(case, tmp_path)
+    before = snapshot(root)
+    actual = transcript(root, "check", memory=MEMORY_LIMIT_BYTES)
+    assert snapshot(root) == before, "kb check changed the knowledge base"
+    expected_file = HOSTILE_DIR / case / EXPECTED
+    if UPDATE:
+        expected_file.write_text(actual, encoding="utf-8")
+        return
+    assert expected_file.exists(), (
+        f"tests/hostile/{case}/{EXPECTED} is missing: run "
+        "UPDATE_EXPECTED=1 .venv/bin/python -m pytest tests/test_hostile_check.py"
+    )
+    assert actual == expected_file.read_text(encoding="utf-8"), (
+        f"`kb check` output for tests/hostile/{case} changed. If on purpose, regenerate with "
+        "UPDATE_EXPECTED=1 .venv/bin/python -m pytest tests/test_hostile_check.py and review "
+        "the diff."
+    )
+
+
+@pytest.fixture(scope="module")
+def problems_by_case(tmp_path_factory) -> dict[str, list]:
+    scratch = tmp_path_factory.mktemp("hostile")
+    return {
+        case: check_project(Project(make_case(case, scratch))).collector.problems for case in CASES
+    }
+
+
+def _codes(problems, path_end: str) -> set[str]:
+    return {problem.code for problem in problems if problem.path.endswith(path_end)}
+
+
+def test_every_hostile_case_is_caught(problems_by_case):
+    """Every case reports a problem for each of its hostile files (BOM and CRLF are warnings:
+    they are read correctly, see test_bom_and_crlf_files_read_like_plain_ones)."""
+    for case, problems in problems_by_case.items():
+        assert problems, f"tests/hostile/{case}: kb check finds nothing"
+        case_facts = HOSTILE_DIR / case / "facts"
+        if case_facts.is_dir():
+            for path in case_facts.rglob("*"):
+                if path.is_file():
+                    rel = path.relative_to(HOSTILE_DIR / case).as_posix()
+                    hit = [p for p in problems if p.path == rel or rel.startswith(p.path + "/")]
+                    assert hit or path.name == "cites-every-source.yaml", f"{case}: {rel}"
+
+
+@pytest.mark.parametrize(
+    ("case", "file", "code"),
+    [
+        ("yaml-tags", "python-object.yaml", "yaml-tag"),
+        ("yaml-tags", "tag-directive.yaml", "yaml-tag"),
+        ("yaml-tags", "tagged-mapping.yaml", "yaml-tag"),
+        ("merge-keys", "merged.yaml", "yaml-merge-key"),
+        ("billion-laughs", "lol.yaml", "yaml-too-large"),
+        ("alias-text-bomb", "bomb.yaml", "yaml-too-large"),
+        ("deep-nesting", "flow.yaml", "yaml-too-deep"),
+        ("deep-nesting", "block.yaml", "yaml-too-deep"),
+        ("oversized-file", "oversized.yaml", "file-too-large"),
+        ("binary-and-encodings", "logo.yaml", "file-binary"),
+        ("binary-and-encodings", "latin1.yaml", "file-encoding"),
+        ("binary-and-encodings", "utf16.yaml", "file-encoding"),
+        ("binary-and-encodings", "overlong.yaml", "file-encoding"),
+        ("links-and-special-files", "outside-file.yaml", "file-symlink"),
+        ("links-and-special-files", "facts/products", "file-symlink"),
+        ("links-and-special-files", "pipe.yaml", "file-special"),
+        ("misplaced-files", "facts/top-level.yaml", "file-misplaced"),
+        ("misplaced-files", "nested/nested.yaml", "file-misplaced"),
+        ("misplaced-files", "scripts/install.sh", "unknown-kind-folder"),
+        ("misplaced-files", "yml-suffix.yml", "file-suffix"),
+        ("unprintable-file-names", "clear-screen.yaml", "file-name"),
+        ("ids-differing-in-case-or-unicode", "acme.yaml", "duplicate-id"),
+        ("invisible-and-control-characters", "escaped.yaml", "invisible-character"),
+        ("invisible-and-control-characters", "escaped.yaml", "control-character"),
+        ("invisible-and-control-characters", "raw.yaml", "invisible-character"),
+        ("bad-urls", "javascript.yaml", "bad-url"),
+    ],
+)
+def test_hostile_file_is_refused_for_the_right_reason(problems_by_case, case, file, code):
+    assert code in _codes(problems_by_case[case], file), problems_by_case[case]
+
+
+def test_yaml_tags_never_run_code(tmp_path: Path):
+    """`!!python/object/apply:os.system` would create a file if anything constructed it."""
+    root = make_case("yaml-tags", tmp_path)
+    result = run_kb_limited("check", cwd=root)
+    assert result.returncode == 1
+    assert not list(tmp_path.rglob("pwned*")), "a YAML tag ran a command"
+    assert (
+        result.stdout.count("is not allowed: fact files hold plain values")
+        == len(list((root / "facts" / "organizations").glob("*.yaml"))) - 1
+    )  # every tagged file but the base organization
+
+
+@pytest.mark.parametrize("case", ["billion-laughs", "alias-text-bomb"])
+def test_expansion_bombs_are_refused_in_bounded_memory(case: str, tmp_path: Path):
+    """With the address space capped far below what the expansion needs, the check still
+    finishes and names the file: the bomb is never expanded."""
+    root = make_case(case, tmp_path)
+    result = run_kb_limited("check", cwd=root, memory=MEMORY_LIMIT_BYTES // 2)
+    assert result.returncode == 1, result.stderr
+    assert "anchors and aliases multiply" in result.stdout
+    assert "MemoryError" not in result.stdout + result.stderr
+
+
+def test_nesting_limit_is_the_documented_one(problems_by_case):
+    messages = [p.message for p in problems_by_case["deep-nesting"]]
+    assert any(f"nested more than {MAX_NESTING_DEPTH} levels deep" in m for m in messages)
+
+
+def test_bom_and_crlf_files_read_like_plain_ones(tmp_path: Path):
+    """A byte-order mark or Windows line endings are a warning, and the data is exactly what the
+    same file saved plainly (UTF-8, LF) holds: no stray BOM in a name, no \\r in a text."""
+    root = make_case("bom-and-crlf", tmp_path / "hostile")
+    plain = tmp_path / "plain"
+    shutil.copytree(root, plain)
+    for path in (plain / "facts" / "organizations").glob("*.yaml"):
+        raw = path.read_bytes().removeprefix(b"\xef\xbb\xbf")
+        path.write_bytes(raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
+    hostile_outcome = check_project(Project(root))
+    plain_outcome = check_project(Project(plain))
+    assert plain_outcome.collector.problems == []
+    assert {p.severity for p in hostile_outcome.collector.problems} == {"warning"}
+    assert hostile_outcome.knowledge_base is not None
+    for record_id, record in plain_outcome.knowledge_base.records.items():
+        assert hostile_outcome.knowledge_base[record_id].data == record.data, record_id
+    bom = hostile_outcome.knowledge_base["bom-crlf"].data
+    assert bom["name"] == "Both Mobile"
+    assert bom["summary"] == "First line of the summary.\nSecond line, after a line break.\n"
+    assert bom["note"] == "A folded note on two lines."
+
+
+def test_reports_stay_printable_whatever_the_facts_hold(tmp_path: Path):
+    """Escape sequences, bidi overrides and zero-width characters in values or file names are
+    shown as \\uXXXX in every report format, never sent raw to a terminal or CI log."""
+    for case in ("invisible-and-control-characters", "unprintable-file-names"):
+        root = make_case(case, tmp_path)
+        for fmt in ("text", "github", "json"):
+            result = run_kb_limited("check", "--format", fmt, cwd=root)
+            assert result.returncode == 1 and result.stderr == ""
+            for line in result.stdout.splitlines():
+                shown = {ch for ch in line if unicodedata.category(ch)[0] == "C"}
+                assert not shown, f"{case} --format {fmt}: raw {shown!r} in {line!r}"
+            if fmt == "json":
+                report = json.loads(result.stdout)
+                assert report["errors"] >= 3
+                if case == "invisible-and-control-characters":
+                    lines = [p["source_line"] or "" for p in report["problems"]]
+                    assert any("\u202e" in line for line in lines)  # JSON keeps the data exact
+
+
+def snapshot(root: Path) -> dict[str, object]:
+    """Every entry under root: file bytes' hash, link target, or folder/pipe marker."""
+    state: dict[str, object] = {}
+    for path in sorted(root.rglob("*")):
+        key = os.fsencode(path.relative_to(root)).hex()
+        if path.is_symlink():
+            state[key] = ("link", os.readlink(path))
+        elif path.is_dir():
+            state[key] = "folder"
+        elif path.is_file():
+            state[key] = hashlib.sha256(path.read_bytes()).hexdigest()
+        else:
+            state[key] = "special"
+    return state
+
+
+# --- URLs -------------------------------------------------------------------------------------
+
+GOOD_URLS = [
+    "https://example.com",
+    "https://example.com/report?id=1&lang=en#part-2",
+    "http://example.com/only-http-exists",
+    "https://web.archive.org/web/2018/https://example.com/report",
+    "https://de.example.org/wiki/M%C3%BCller",
+    "https://sub-domain.example.co.uk:8443/path_with_underscores",
+]
+BAD_URLS = {
+    "javascript:alert(1)": "'javascript:' URLs are not allowed",
+    "JaVaScRiPt:alert(1)": "'javascript:' URLs are not allowed",
+    "JAVASCRIPT:alert(1)": "'javascript:' URLs are not allowed",
+    "data:text/html,<script>alert(1)</script>": "'data:' URLs are not allowed",
+    "vbscript:msgbox(1)": "'vbscript:' URLs are not allowed",
+    "file:///etc/passwd": "'file:' URLs are not allowed",
+    "ftp://example.com/x": "'ftp:' URLs are not allowed",
+    "mailto:someone@example.com": "'mailto:' URLs are not allowed",
+    "//evil.example/x": "protocol-relative URL",
+    "example.com/x": "a URL without a scheme is not allowed",
+    "/relative/path": "a URL without a scheme is not allowed",
+    "https://": "the URL has no host name",
+    "https:///x": "the URL has no host name",
+    "https:/example.com": "the URL has no host name",
+    "https://localhost/x": "the URL has no host name",
+    " https://example.com": "no spaces or control characters",
+    "https://example.com/a b": "no spaces or control characters",
+    "java\tscript:alert(1)": "no spaces or control characters",
+    "java\nscript:alert(1)": "no spaces or control characters",
+    "javascript\x00:alert(1)": "no spaces or control characters",
+    "https://example.com/\x85": "no spaces or control characters",
+    "\x01https://example.com": "no spaces or control characters",
+    "https://example.com/\u202efdp.exe": "invisible character U+202E (right-to-left override)",
+    "https://example.com/\u200b": "invisible character U+200B (zero width space)",
+    'https://example.com/"onmouseover="alert(1)': "'\"' cannot appear in a URL as is",
+    "https://example.com/<script>": "'<' cannot appear in a URL as is",
+    "https://example.com\\@evil.example": "'\\' cannot appear in a URL as is",
+    "https://example.com/`x`": "'`' cannot appear in a URL as is",
+    "https://user:pass@example.com": "URLs with a user name or password are not allowed",
+    "https://example.com@evil.example": "URLs with a user name or password are not allowed",
+    "https://ex\u0430mple.com": "the host name has characters other than ASCII letters",
+    "https://example.com:99999/": "malformed URL",
+    "https://[::1/": "malformed URL",
+}
+
+
+@pytest.mark.parametrize("url", GOOD_URLS)
+def test_web_addresses_are_accepted(url: str):
+    assert check_url(url) is None
+
+
+@pytest.mark.parametrize(("url", "reason"), BAD_URLS.items(), ids=[repr(u) for u in BAD_URLS])
+def test_hostile_urls_are_refused(url: str, reason: str):
+    message = check_url(url)
+    assert message is not None, f"{url!r} was accepted"
+    assert reason in message, message
+
+
+# --- The documented limits ------------------------------------------------------------------
+
+
+def test_contributing_documents_the_limits_the_loader_enforces():
+    """CONTRIBUTING.md's security section states the limits as the code has them."""
+    from generator.load import MAX_TEXT_PER_FILE, MAX_VALUES_PER_FILE
+
+    text = (REPO_ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    start, end = text.index("<!-- security:start -->"), text.index("<!-- security:end -->")
+    section = " ".join(text[start:end].split())
+    assert f"{MAX_FACT_FILE_BYTES:,} bytes" in section
+    assert "MAX_FACT_FILE_BYTES" in section
+    assert f"{MAX_NESTING_DEPTH} levels" in section
+    assert f"{MAX_VALUES_PER_FILE:,} values" in section
+    assert f"{MAX_TEXT_PER_FILE:,} characters" in section
