@@ -1,0 +1,143 @@
+"""What a build remembers between runs, under `<root>/.cache/`, so unchanged input costs little.
+
+`RecordCache` keeps the plain data of every fact file that read cleanly, keyed by a hash of
+the file's bytes: an unchanged file (or one renamed, or changed back) is not parsed again. The
+whole cache belongs to one version of the generator: its name carries a fingerprint of the
+package's code and schemas (`code_fingerprint`), so changing either starts afresh.
+
+Nothing read from the cache is trusted blindly. The file carries a checksum of its body and the
+fingerprint it was made for; a cache that is unreadable, truncated, edited, of another version
+or of another shape is ignored (and rewritten by the next run), never an error. Files that
+produced any problem, even a warning, are never cached, so their report is always made afresh.
+The cache holds JSON, which can only ever produce plain data; it is written to a temporary file
+and renamed into place, so an interrupted run leaves the old cache or the new one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+CACHE_FORMAT = 1
+PACKAGE_DIR = Path(__file__).resolve().parent
+RECORDS_FILE_PREFIX = "records-"
+
+
+@cache
+def code_fingerprint() -> str:
+    """A hash of the generator's code, schemas and templates: what a cached result depends on
+    besides the facts. Computed once per process (the package does not change while it runs)."""
+    digest = hashlib.blake2b(digest_size=16)
+    patterns = ("**/*.py", "schemas/*.yaml", "templates/**/*")
+    paths = sorted({path for pattern in patterns for path in PACKAGE_DIR.glob(pattern)})
+    for path in paths:
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    digest.update(f"format {CACHE_FORMAT}".encode())
+    return digest.hexdigest()
+
+
+def content_key(raw: bytes) -> str:
+    """The cache key of a file's bytes."""
+    return hashlib.blake2b(raw, digest_size=20).hexdigest()
+
+
+def _checksum(body: bytes) -> str:
+    return hashlib.blake2b(body, digest_size=20).hexdigest()
+
+
+def read_checked_json(path: Path) -> Any:
+    """The JSON body of a cache file written by `write_checked_json`, or None if the file is
+    missing or does not match its checksum line (truncated, edited, corrupted)."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    header, _, body = raw.partition(b"\n")
+    if header.decode("ascii", "replace") != _checksum(body):
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:  # a checksum collision with broken JSON: still never an error
+        return None
+
+
+def write_checked_json(path: Path, value: Any) -> bool:
+    """Write `value` as JSON under a checksum line, atomically. False if it could not be
+    written (a read-only folder, a full disk): a cache is an optimisation, never a failure."""
+    body = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp_name = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+        try:
+            with os.fdopen(handle, "wb") as temp:
+                temp.write(_checksum(body).encode("ascii") + b"\n" + body)
+            os.replace(temp_name, path)
+        except BaseException:
+            Path(temp_name).unlink(missing_ok=True)
+            raise
+    except OSError:
+        return False
+    return True
+
+
+class RecordCache:
+    """Parsed fact files by content hash, for one version of the generator.
+
+    `get` and `put` work in memory; `save` writes the cache back when it changed, keeping only
+    the entries this run used, so it never grows beyond the knowledge base.
+    """
+
+    def __init__(self, cache_dir: Path):
+        self.path = cache_dir / f"{RECORDS_FILE_PREFIX}{code_fingerprint()}.json"
+        self.cache_dir = cache_dir
+        self.entries: dict[str, dict] = {}
+        self.used: set[str] = set()
+        self.hits = 0
+        self.misses = 0
+        self._changed = False
+        loaded = read_checked_json(self.path)
+        if isinstance(loaded, dict) and loaded.get("format") == CACHE_FORMAT:
+            records = loaded.get("records")
+            if isinstance(records, dict):
+                self.entries = {
+                    key: data for key, data in records.items() if isinstance(data, dict)
+                }
+
+    def get(self, key: str) -> dict | None:
+        data = self.entries.get(key)
+        if data is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        self.used.add(key)
+        return data
+
+    def put(self, key: str, data: dict) -> None:
+        self.entries[key] = data
+        self.used.add(key)
+        self._changed = True
+
+    def save(self) -> None:
+        """Write the entries used since the last save, if anything changed, and forget the
+        others (old versions of edited files); remove caches of other generator versions.
+
+        A long-running `kb serve` saves after every build, so its cache stays the size of the
+        knowledge base however many edits it sees."""
+        unused = set(self.entries) - self.used
+        if not self._changed and not unused:
+            self.used = set()
+            return
+        self.entries = {key: self.entries[key] for key in sorted(self.used)}
+        self.used = set()
+        if write_checked_json(self.path, {"format": CACHE_FORMAT, "records": self.entries}):
+            self._changed = False
+            for stale in self.cache_dir.glob(f"{RECORDS_FILE_PREFIX}*.json"):
+                if stale != self.path:
+                    stale.unlink(missing_ok=True)

@@ -1,0 +1,739 @@
+"""Builds after a small change: what changed, which pages it can affect, and only those rendered.
+
+A build remembers (`BuildMemory`, kept in memory by a long-running `kb serve` and on disk under
+`.cache/` for the next `kb build`):
+
+- every input file's signature (size, modification and change times, inode) and content hash:
+  fact files, content/, templates/, CONTRIBUTING.md and the schema reference;
+- every page it wrote, with the signature of the file it left in build/docs/;
+- for every page, what it was rendered from, recorded while it rendered (its dependencies);
+- the problems the check reported (warnings), to report them again.
+
+Then the next build is one of three:
+
+- nothing changed, inputs or pages: nothing is loaded, checked or rendered; the problems are
+  reported as last time ("warm");
+- only fact files changed: the facts are checked and modelled as always (every check needs
+  the whole knowledge base), but only the pages that depend on a changed record are rendered;
+  the others are vouched for, once their files are seen to be as this build left them;
+- anything else (a template, content/, no memory, the generator's code): every page renders.
+
+Dependencies are recorded, not predicted: the page renders against a `TrackedKnowledgeBase`,
+which notes every record a page reads (`r:<id>`), every list of records referring to a record
+(`b:<id>`), every list of a kind (`k:<kind>`) and the timeline (`t`). The render caches of
+`render.Site` (links and footnotes built once per folder) note what building an entry read and
+note it again for each page that reuses the entry. A record's page also depends on the
+records it refers to and those referring to it. A change to record X then affects the pages
+that read X, the pages that listed what refers to a record X refers to (now or before), the
+index of X's kind, and the timeline if X has dates. tests/test_incremental.py checks, after
+random edits, that this gives exactly the pages a full build gives.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import secrets
+import sys
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .cache import (
+    RecordCache,
+    code_fingerprint,
+    content_key,
+    read_checked_json,
+    write_checked_json,
+)
+from .model import CitationUse, KnowledgeBase, Record
+from .pipeline import Project
+from .problems import Problem
+from .render import (
+    KIND_ORDER,
+    PAGE_KINDS,
+    DuplicatePageError,
+    Site,
+    make_environment,
+    render_kind_indexes,
+    render_record_pages,
+    render_timeline,
+)
+from .write import WriteReport
+
+MEMORY_FORMAT = 1
+# Where the inputs of pages are: these folders, and build.ROOT_PAGES (single files).
+INPUT_FOLDERS = ("facts", "content", "templates")
+# Page kinds (render.PAGE_KINDS) that can render a part of their pages; every other kind
+# renders all of its pages in every build.
+SELECTIVE_KINDS = ("records", "indexes", "timeline")
+
+Signature = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
+
+
+def _signature(status: os.stat_result) -> Signature:
+    return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
+
+
+def scan_inputs(project: Project) -> dict[str, Signature]:
+    """The signature of every file a page can be rendered from, by path from the root.
+
+    Hidden files and folders are left out, as the loader and the build leave them out (an
+    editor's swap file is no reason to rebuild). Symbolic links are listed by their own
+    signature (the build refuses them anyway).
+    """
+    from .build import ROOT_PAGES  # here: build.py imports this module
+
+    found: dict[str, Signature] = {}
+
+    def walk(folder: Path, prefix: str) -> None:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            rel = f"{prefix}/{entry.name}"
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    walk(Path(entry.path), rel)
+                else:
+                    found[rel] = _signature(entry.stat(follow_symlinks=False))
+            except OSError:
+                found[rel] = (-1, -1, -1, -1)
+
+    for name in INPUT_FOLDERS:
+        walk(project.root / name, name)
+    for name in ROOT_PAGES:
+        try:
+            found[name] = _signature(os.lstat(project.root / name))
+        except OSError:
+            pass
+    return found
+
+
+def scan_outputs(build_dir: Path) -> dict[str, tuple[int, int, int]] | None:
+    """(size, mtime_ns, inode) of every file in the build folder; None if it cannot be read."""
+    found: dict[str, tuple[int, int, int]] = {}
+
+    def walk(folder: str, prefix: str) -> None:
+        for entry in os.scandir(folder):
+            rel = f"{prefix}{entry.name}"
+            if entry.is_dir(follow_symlinks=False):
+                walk(entry.path, rel + "/")
+            else:
+                status = entry.stat(follow_symlinks=False)
+                found[rel] = (status.st_size, status.st_mtime_ns, status.st_ino)
+
+    try:
+        walk(str(build_dir), "")
+    except OSError:
+        return None
+    return found
+
+
+def fact_id(rel: str) -> tuple[str, str] | None:
+    """('products', 'mi-tv') for 'facts/products/mi-tv.yaml'; None for anything else."""
+    parts = rel.split("/")
+    if len(parts) == 3 and parts[0] == "facts" and parts[2].endswith(".yaml"):
+        return parts[1], parts[2][: -len(".yaml")]
+    return None
+
+
+# -- recording what a page reads ------------------------------------------------------------
+
+
+class DependencyLog:
+    """What the page being rendered has read so far, in order (entries repeat)."""
+
+    def __init__(self) -> None:
+        self.entries: list[str] = []
+
+    def add(self, entry: str) -> None:
+        self.entries.append(entry)
+
+    def records(self, records: Iterable[Record]) -> None:
+        self.entries.extend(f"r:{record.id}" for record in records)
+
+    def take(self) -> set[str]:
+        taken = set(self.entries)
+        self.entries.clear()
+        return taken
+
+
+class _LoggedMapping(Mapping):
+    """A read-only view of one of the model's mappings that logs each key looked up."""
+
+    def __init__(self, mapping: Mapping, log: DependencyLog, note):
+        self._mapping = mapping
+        self._log = log
+        self._note = note  # (log, key, value) -> None
+
+    def __getitem__(self, key):
+        value = self._mapping[key]
+        self._note(self._log, key, value)
+        return value
+
+    def get(self, key, default=None):
+        value = self._mapping.get(key, default)
+        self._note(self._log, key, value)
+        return value
+
+    def __iter__(self) -> Iterator:
+        self._log.add("*")  # a page that walks a whole mapping depends on everything
+        return iter(self._mapping)
+
+    def __len__(self) -> int:
+        self._log.add("*")
+        return len(self._mapping)
+
+
+def _note_record(log: DependencyLog, key: str, value: Any) -> None:
+    log.add(f"r:{key}")
+
+
+def _note_kind(log: DependencyLog, key: str, value: Any) -> None:
+    log.add(f"k:{key}")
+
+
+def _note_citations(log: DependencyLog, key: str, value: list[CitationUse] | None) -> None:
+    log.add(f"b:{key}")
+    log.records(use.record for use in value or ())
+
+
+class TrackedKnowledgeBase(KnowledgeBase):
+    """The model as a page sees it while its dependencies are recorded: the same records, and
+    every way of reaching a record logs it."""
+
+    def __init__(self, kb: KnowledgeBase, log: DependencyLog):  # not the dataclass __init__
+        self._kb = kb
+        self._log = log
+
+    @property
+    def schemas(self):
+        return self._kb.schemas
+
+    @property
+    def records(self) -> Mapping[str, Record]:
+        return _LoggedMapping(self._kb.records, self._log, _note_record)
+
+    @property
+    def by_kind(self) -> Mapping[str, list[Record]]:
+        return _LoggedMapping(self._kb.by_kind, self._log, _note_kind)
+
+    @property
+    def citations_of_source(self) -> Mapping[str, list[CitationUse]]:
+        return _LoggedMapping(self._kb.citations_of_source, self._log, _note_citations)
+
+    @property
+    def timeline(self):
+        self._log.add("t")
+        self._log.records(entry.record for entry in self._kb.timeline)
+        return self._kb.timeline
+
+    def get(self, record_id: str) -> Record | None:
+        self._log.add(f"r:{record_id}")
+        return self._kb.get(record_id)
+
+    def __getitem__(self, record_id: str) -> Record:
+        self._log.add(f"r:{record_id}")
+        return self._kb[record_id]
+
+    def referring(self, record: Record, kind: str, field_name: str | None = None) -> list[Record]:
+        found = self._kb.referring(record, kind, field_name)
+        self._log.add(f"b:{record.id}")
+        self._log.records(found)
+        return found
+
+
+class _ReplayingCache(dict):
+    """A render cache (`Site.link_cache`, `Site.note_cache`) that remembers what building each
+    entry read, and logs it again for every page that reuses the entry."""
+
+    def __init__(self, log: DependencyLog):
+        super().__init__()
+        self._log = log
+        self._reads: dict[Any, list[str]] = {}
+        self._started: dict[Any, int] = {}
+
+    def get(self, key, default=None):
+        if key in self:
+            self._log.entries.extend(self._reads[key])
+            return dict.__getitem__(self, key)
+        self._started[key] = len(self._log.entries)  # the entry is built next, on this page
+        return default
+
+    def __getitem__(self, key):
+        self._log.entries.extend(self._reads[key])
+        return dict.__getitem__(self, key)
+
+    def __setitem__(self, key, value) -> None:
+        start = self._started.pop(key, len(self._log.entries))
+        self._reads[key] = self._log.entries[start:]
+        dict.__setitem__(self, key, value)
+
+
+def record_page_dependencies(record: Record) -> set[str]:
+    """What a record's page shows without looking it up: the record, what it refers to, and
+    what refers to it."""
+    deps = {f"r:{record.id}", f"b:{record.id}"}
+    deps.update(f"r:{reference.target}" for reference in record.references)
+    deps.update(f"r:{backlink.record.id}" for backlink in record.backlinks)
+    return deps
+
+
+@dataclass
+class RenderedPage:
+    path: str
+    text: str
+    kind: str  # the page kind that rendered it (render.PAGE_KINDS)
+    deps: set[str]
+
+
+def _tracked_site(
+    kb: KnowledgeBase, override_dir: Path | None, carried: frozenset[str]
+) -> tuple[Site, DependencyLog]:
+    log = DependencyLog()
+    site = Site(
+        kb=TrackedKnowledgeBase(kb, log),
+        env=make_environment(override_dir),
+        carried=carried,
+        link_cache=_ReplayingCache(log),
+        note_cache=_ReplayingCache(log),
+    )
+    return site, log
+
+
+def _record_pages(site: Site, log: DependencyLog, records: list[Record]) -> list[RenderedPage]:
+    rendered = []
+    log.take()
+    for record, (path, text) in zip(records, render_record_pages(site, records), strict=True):
+        deps = log.take() | record_page_dependencies(record)
+        rendered.append(RenderedPage(path, text, "records", deps))
+    return rendered
+
+
+# Record pages are rendered by several processes when there are at least this many (and the
+# machine has several cores): below it, starting the processes costs more than it saves.
+PARALLEL_MIN_PAGES = 2_000
+MAX_JOBS = 8
+_FORKED: tuple | None = None  # what forked workers render from, set just before they fork
+
+
+def parallel_jobs(pages: int) -> int:
+    """How many processes to render `pages` record pages with (1: this one alone).
+
+    Several only on Linux, where workers fork and share the model without copying it, and
+    only from a process with no other thread (forking one that has threads is unsafe; `kb
+    serve` has some, and renders few pages at a time anyway). KB_JOBS=N sets the number.
+    """
+    wanted = os.environ.get("KB_JOBS", "")
+    if wanted.isdigit():
+        jobs = int(wanted)
+    elif hasattr(os, "sched_getaffinity"):
+        jobs = len(os.sched_getaffinity(0))
+    else:
+        jobs = os.cpu_count() or 1
+    if (
+        jobs <= 1
+        or pages < PARALLEL_MIN_PAGES
+        or not sys.platform.startswith("linux")
+        or threading.active_count() > 1
+    ):
+        return 1
+    return min(jobs, MAX_JOBS)
+
+
+def _render_share(index: int) -> list[tuple[str, str, list[str]]]:
+    """In a forked worker: the record pages of one share, with what each read."""
+    kb, override_dir, carried, shares = _FORKED
+    site, log = _tracked_site(kb, override_dir, carried)
+    return [
+        (page.path, page.text, sorted(page.deps))
+        for page in _record_pages(site, log, shares[index])
+    ]
+
+
+def _render_records(
+    kb: KnowledgeBase,
+    override_dir: Path | None,
+    carried: frozenset[str],
+    site: Site,
+    log: DependencyLog,
+    records: list[Record],
+) -> list[RenderedPage]:
+    """Record pages, in the order of `records`: here, or shared among forked workers."""
+    global _FORKED
+    jobs = parallel_jobs(len(records))
+    if jobs <= 1:
+        return _record_pages(site, log, records)
+    shares = [records[index::jobs] for index in range(jobs)]  # each kind split evenly
+    _FORKED = (kb, override_dir, carried, shares)
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=jobs - 1, mp_context=context) as pool:
+            futures = [pool.submit(_render_share, index) for index in range(1, jobs)]
+            pages = _record_pages(site, log, shares[0])
+            for future in futures:
+                pages += [
+                    RenderedPage(path, text, "records", set(deps))
+                    for path, text, deps in future.result()
+                ]
+    finally:
+        _FORKED = None
+    by_path = {page.path: page for page in pages}
+    return [by_path[record.page] for record in records]
+
+
+def render_tracked(
+    kb: KnowledgeBase,
+    override_dir: Path | None,
+    carried: Iterable[str],
+    only: dict[str, Any] | None = None,
+) -> list[RenderedPage]:
+    """Render pages recording what each read: every page, or, with `only`, the record pages
+    of only["records"], the indexes of only["indexes"], the timeline if only["timeline"]
+    (and every page of the other page kinds, which are few and cheap)."""
+    carried = frozenset(carried)
+    site, log = _tracked_site(kb, override_dir, carried)
+    rendered: list[RenderedPage] = []
+    seen: set[str] = set()
+    for kind_name, page_kind in PAGE_KINDS:
+        if kind_name == "records":
+            records = (
+                [record for kind in KIND_ORDER for record in kb.by_kind.get(kind, [])]
+                if only is None
+                else only["records"]
+            )
+            pages = _render_records(kb, override_dir, carried, site, log, records)
+        else:
+            if kind_name == "indexes" and only is not None:
+                generated = render_kind_indexes(site, only["indexes"])
+            elif kind_name == "timeline" and only is not None:
+                generated = render_timeline(site) if only["timeline"] else iter(())
+            else:
+                generated = page_kind(site)
+            log.take()
+            pages = [RenderedPage(path, text, kind_name, log.take()) for path, text in generated]
+        for page in pages:
+            if page.path in seen or page.path in carried:
+                where = "content/" if page.path in carried else "another page kind"
+                raise DuplicatePageError(
+                    f"page kind '{kind_name}' renders {page.path}, which {where} already supplies"
+                )
+            seen.add(page.path)
+            rendered.append(page)
+    return rendered
+
+
+class BuildPages(Mapping):
+    """Every page of a build, by path: the ones it rendered, and the ones it kept as they were
+    in build/docs/ (read from there when asked for)."""
+
+    def __init__(self, fresh: Mapping[str, str | bytes], kept: Iterable[str], build_dir: Path):
+        self.fresh = fresh
+        self.kept = set(kept) - set(fresh)
+        self.build_dir = build_dir
+
+    def __getitem__(self, path: str) -> str | bytes:
+        if path in self.fresh:
+            return self.fresh[path]
+        if path in self.kept:
+            return (self.build_dir / path).read_bytes()
+        raise KeyError(path)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self.fresh.keys() | self.kept))
+
+    def __len__(self) -> int:
+        return len(self.fresh) + len(self.kept)
+
+
+# -- what a build remembers -----------------------------------------------------------------
+
+
+@dataclass
+class PageMemory:
+    kind: str  # the page kind that rendered it
+    deps: list[str] | None  # None until read from disk: a build with no change needs none
+    output: tuple[int, int, int] | None = None  # size, mtime_ns, inode of the file written
+
+
+@dataclass
+class WarmResult:
+    """A build that found nothing changed: what the last one reported, and its pages."""
+
+    problems: list[Problem]
+    record_count: int
+    page_paths: list[str]
+
+
+@dataclass
+class BuildMemory:
+    """What the last build of one knowledge base read and wrote (see the module docstring)."""
+
+    project: Project
+    inputs: dict[str, list] = field(default_factory=dict)  # rel -> [*signature, content key]
+    pages: dict[str, PageMemory] = field(default_factory=dict)
+    problems: list[dict] = field(default_factory=list)
+    record_count: int = 0
+    known: bool = False  # whether a previous build's memory was found
+    generation: str = ""  # names one saved memory: its two files carry the same
+    records: RecordCache | None = None
+    # Pass-1 results of the validator by (file, content hash): kept in this process only.
+    checked: dict = field(default_factory=dict)
+    # Filled by `changes()`:
+    scanned: dict[str, list] = field(default_factory=dict)
+    changed_inputs: set[str] = field(default_factory=set)
+    outputs: dict[str, tuple[int, int, int]] | None = None
+    # Why the last render was not selective, and how many pages it rendered (reports, tests).
+    full_render_reason: str | None = None
+    rendered_count: int = 0
+
+    @property
+    def path(self) -> Path:
+        return self.project.cache_dir / f"build-{code_fingerprint()}.json"
+
+    @property
+    def deps_path(self) -> Path:
+        """The pages' dependencies, in a file of their own: most of the memory by size, and
+        not needed when nothing changed."""
+        return self.project.cache_dir / f"deps-{code_fingerprint()}.json"
+
+    # Opening and saving -------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, project: Project) -> BuildMemory:
+        """The memory of the last build: this process's (kb serve), else the one on disk."""
+        memory = _OPEN.get(project.root)
+        if memory is not None:
+            return memory
+        memory = cls(project=project, records=RecordCache(project.cache_dir))
+        loaded = read_checked_json(memory.path)
+        if isinstance(loaded, dict) and loaded.get("format") == MEMORY_FORMAT:
+            try:
+                memory.inputs = {rel: list(value) for rel, value in loaded["inputs"].items()}
+                memory.pages = {
+                    path: PageMemory(kind=kind, deps=None, output=tuple(output) if output else None)
+                    for path, (kind, output) in loaded["pages"].items()
+                }
+                memory.problems = list(loaded["problems"])
+                memory.record_count = int(loaded["record_count"])
+                memory.generation = str(loaded["generation"])
+                memory.known = True
+            except (KeyError, TypeError, ValueError, AttributeError):
+                memory.inputs, memory.pages, memory.problems = {}, {}, []
+        _OPEN[project.root] = memory
+        return memory
+
+    def load_dependencies(self) -> bool:
+        """Read the pages' dependencies if they are not in memory; False if they are missing
+        or belong to another build (then every page must render)."""
+        if all(page.deps is not None for page in self.pages.values()):
+            return True
+        loaded = read_checked_json(self.deps_path)
+        if not isinstance(loaded, dict) or loaded.get("generation") != self.generation:
+            return False
+        deps = loaded.get("deps")
+        if not isinstance(deps, dict) or any(path not in deps for path in self.pages):
+            return False
+        for path, page in self.pages.items():
+            page.deps = list(deps[path])
+        return True
+
+    def save(self) -> None:
+        # NOTE: dependencies first: a build file is never saved without its dependencies.
+        self.generation = secrets.token_hex(8)
+        saved = write_checked_json(
+            self.deps_path,
+            {
+                "generation": self.generation,
+                "deps": {path: sorted(page.deps or ()) for path, page in self.pages.items()},
+            },
+        )
+        if saved:
+            write_checked_json(
+                self.path,
+                {
+                    "format": MEMORY_FORMAT,
+                    "generation": self.generation,
+                    "inputs": self.inputs,
+                    "pages": {
+                        path: [page.kind, list(page.output) if page.output else None]
+                        for path, page in sorted(self.pages.items())
+                    },
+                    "problems": self.problems,
+                    "record_count": self.record_count,
+                },
+            )
+        for pattern in ("build-*.json", "deps-*.json"):
+            for stale in self.project.cache_dir.glob(pattern):
+                if stale not in (self.path, self.deps_path):
+                    stale.unlink(missing_ok=True)
+
+    # What changed ---------------------------------------------------------------------------
+
+    def changes(self) -> set[str]:
+        """Scan the inputs: which files changed (by content) since the last build.
+
+        NOTE: called before anything is read, so that a file saved while the build runs is
+        seen as changed by the next one (it may have been read before or after the save).
+        """
+        current = scan_inputs(self.project)
+        scanned: dict[str, list] = {}
+        for rel, signature in current.items():
+            old = self.inputs.get(rel)
+            if old is not None and tuple(old[:4]) == signature:
+                scanned[rel] = [*signature, old[4]]
+                continue
+            if not self.known:  # nothing to compare with: hashing would be wasted
+                scanned[rel] = [*signature, "unknown"]
+                continue
+            try:
+                key = content_key((self.project.root / rel).read_bytes())
+            except OSError:
+                key = "unreadable"
+            scanned[rel] = [*signature, key]
+        self.scanned = scanned
+        old_keys = {rel: value[4] for rel, value in self.inputs.items()}
+        new_keys = {rel: value[4] for rel, value in scanned.items()}
+        self.changed_inputs = {
+            rel
+            for rel in old_keys.keys() | new_keys.keys()
+            if old_keys.get(rel) != new_keys.get(rel)
+        }
+        self.outputs = scan_outputs(self.project.build_dir)
+        return self.changed_inputs
+
+    def pages_intact(self, paths: Iterable[str]) -> set[str]:
+        """Of `paths`, those whose file in build/docs/ is as the last build left it."""
+        outputs = self.outputs or {}
+        return {
+            path
+            for path in paths
+            if (page := self.pages.get(path)) is not None
+            and page.output is not None
+            and outputs.get(path) == page.output
+        }
+
+    def warm_result(self) -> WarmResult | None:
+        """If nothing changed since the last build, inputs or pages: what it reported.
+
+        Scans the inputs and pages (`changes`) whatever the answer."""
+        changed = self.changes()
+        if not self.known or changed or self.outputs is None:
+            return None
+        if set(self.outputs) != set(self.pages) or self.pages_intact(self.pages) != set(self.pages):
+            return None
+        return WarmResult(
+            problems=[Problem(**problem) for problem in self.problems],
+            record_count=self.record_count,
+            page_paths=sorted(self.pages),
+        )
+
+    # Rendering ----------------------------------------------------------------------------
+
+    def affected_pages(self, kb: KnowledgeBase) -> set[str] | None:
+        """The remembered pages a change can affect; None when every page must render."""
+        if not self.known:
+            self.full_render_reason = "no earlier build remembered"
+            return None
+        if not self.load_dependencies():
+            self.full_render_reason = "what the pages were rendered from is not remembered"
+            return None
+        outside_facts = sorted(rel for rel in self.changed_inputs if not rel.startswith("facts/"))
+        if outside_facts:
+            self.full_render_reason = f"{outside_facts[0]} changed"
+            return None
+        self.full_render_reason = None
+        readers: dict[str, set[str]] = defaultdict(set)
+        for path, page in self.pages.items():
+            for dep in page.deps:
+                readers[dep].add(path)
+        affected: set[str] = set(readers.get("*", ()))
+        # Other files in facts/ (a README, a stray) are no record: the check reports them.
+        for folder, record_id in filter(None, map(fact_id, self.changed_inputs)):
+            affected |= readers.get(f"r:{record_id}", set())
+            schema = kb.schemas.by_plural.get(folder)
+            if schema is not None:
+                affected |= readers.get(f"k:{schema.kind}", set())
+            record = kb.get(record_id)
+            if record is None:
+                continue
+            for reference in record.references:
+                affected |= readers.get(f"b:{reference.target}", set())
+            if record.dates and record.kind != "source":
+                affected |= readers.get("t", set())
+        return affected
+
+    def render(
+        self, kb: KnowledgeBase, override_dir: Path | None, carried: Mapping[str, Any]
+    ) -> tuple[dict[str, str], set[str]]:
+        """The pages this build must render, rendered; and the remembered pages it keeps."""
+        affected = self.affected_pages(kb)
+        if affected is None:
+            rendered = render_tracked(kb, override_dir, carried)
+            self._remember_rendered(rendered, keep=set())
+            return {page.path: page.text for page in rendered}, set()
+        all_records = [record for kind in KIND_ORDER for record in kb.by_kind.get(kind, [])]
+        # A remembered page whose file someone changed or deleted is rendered again too.
+        intact = self.pages_intact(self.pages)
+        stale = set(self.pages) - intact
+        redo = affected | stale
+
+        def needed(path: str, kind: str) -> bool:
+            page = self.pages.get(path)
+            return path in redo or page is None or page.kind != kind
+
+        index_paths = {kind: f"{kb.schemas.kinds[kind].plural}/index.md" for kind in KIND_ORDER}
+        only = {
+            "records": [record for record in all_records if needed(record.page, "records")],
+            "indexes": [kind for kind in KIND_ORDER if needed(index_paths[kind], "indexes")],
+            "timeline": needed("timeline.md", "timeline"),
+        }
+        rendered = render_tracked(kb, override_dir, carried, only=only)
+        produced = {page.path for page in rendered}
+        # Kept: what this build would render the same, and finds on disk as it was left.
+        expected = {record.page for record in all_records} | set(index_paths.values())
+        expected.add("timeline.md")
+        keep = {
+            path
+            for path, page in self.pages.items()
+            if path in intact
+            and path not in produced
+            and page.kind in SELECTIVE_KINDS
+            and path in expected
+        }
+        self._remember_rendered(rendered, keep)
+        return {page.path: page.text for page in rendered}, keep
+
+    def _remember_rendered(self, rendered: list[RenderedPage], keep: set[str]) -> None:
+        self.rendered_count = len(rendered)
+        pages = {path: self.pages[path] for path in keep}
+        for page in rendered:
+            pages[page.path] = PageMemory(kind=page.kind, deps=sorted(page.deps))
+        self.pages = pages
+
+    def remember(self, report: WriteReport, problems: list[Problem], record_count: int) -> None:
+        """After the pages are written: their files' signatures, the inputs, the problems."""
+        outputs = scan_outputs(self.project.build_dir) or {}
+        for path in list(self.pages):
+            if path in outputs:
+                self.pages[path].output = outputs[path]
+        # Carried pages (content/) have no dependencies but are files of the build too.
+        for path in set(outputs) - set(self.pages):
+            if path in report.written or path in report.unchanged:
+                self.pages[path] = PageMemory(kind="carried", deps=[], output=outputs[path])
+        self.inputs = self.scanned
+        self.problems = [problem.__dict__ for problem in problems]
+        self.record_count = record_count
+        self.known = True
+        self.save()
+
+
+_OPEN: dict[Path, BuildMemory] = {}
