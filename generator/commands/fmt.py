@@ -1,0 +1,164 @@
+"""Lay out fact files in the one canonical format (rewrites them; --check only reports).
+
+Key order from the schema, 2-space indentation, plain or double-quoted strings, long text
+folded at 100 columns, LF line endings, one final newline. Comments are kept, and the data a
+file holds never changes: `kb check` sees exactly the same values before and after.
+
+PATH is a fact file or a folder of them (default: the knowledge base's facts/ folder). Files
+that do not parse are reported, location first, and left as they are.
+Exits 1 with --check when a file would change, and whenever a file could not be formatted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+import tempfile
+from pathlib import Path
+
+from ..format import FactFormatter, FormatError
+from ..load import FACT_SUFFIX, FactFile, read_fact_file
+from ..pipeline import Project, find_project_root
+from ..problems import ProblemCollector, printable
+from ..schema import default_schemas
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="fact files or folders to format (default: facts/ of the knowledge base here)",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; list the files that would change and exit 1 if there are any",
+    )
+    parser.add_argument(
+        "--diff",
+        action="store_true",
+        help="also show each change as a unified diff",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    start = args.paths[0] if args.paths else Path.cwd()
+    project = Project(find_project_root(start))
+    paths = [path.absolute() for path in args.paths] or [project.facts_dir]
+    files, missing = _collect_files(paths)
+    formatter = FactFormatter()
+    schemas = default_schemas().by_plural
+    changed: list[str] = []
+    failed: list[str] = []
+    for path in missing:
+        print(f"{printable(_shown(path, project))}: no such file or folder")
+        failed.append(str(path))
+    for path in files:
+        shown = _shown(path, project)
+        if path.is_symlink():
+            print(
+                f"{printable(shown)}: symbolic link: not formatted (fact files are regular files)"
+            )
+            failed.append(shown)
+            continue
+        fact = FactFile(path=path, rel=shown, folder=path.parent.name, id=path.stem)
+        collector = ProblemCollector()
+        read_fact_file(fact, collector)
+        if fact.data is None:
+            for problem in collector.sorted():
+                if problem.severity == "error":
+                    print(problem.format_text())
+            print(f"{printable(shown)}: not formatted: fix the error above first")
+            failed.append(shown)
+            continue
+        try:
+            formatted = formatter.format_text(fact.text, schemas.get(fact.folder))
+        except FormatError as error:
+            where = f"{shown}:{error.line}" if error.line else shown
+            print(f"{printable(where)}: not formatted: {error.message}")
+            failed.append(shown)
+            continue
+        new_bytes = formatted.encode("utf-8")
+        if new_bytes == path.read_bytes():
+            continue
+        changed.append(shown)
+        if args.diff:
+            old_text = path.read_bytes().decode("utf-8", errors="replace")
+            print(printable(_unified_diff(old_text, formatted, shown)), end="")
+        if args.check:
+            print(f"{printable(shown)}: would reformat")
+        else:
+            _write_atomically(path, new_bytes)
+            print(f"{printable(shown)}: reformatted")
+    print(_summary(len(files) + len(missing), changed, failed, args.check))
+    return 1 if failed or (args.check and changed) else 0
+
+
+def _collect_files(paths: list[Path]) -> tuple[list[Path], list[Path]]:
+    """Every fact file named or under a named folder (hidden folders skipped), sorted."""
+    found: set[Path] = set()
+    missing: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            for candidate in path.rglob(f"*{FACT_SUFFIX}"):
+                hidden = any(part.startswith(".") for part in candidate.relative_to(path).parts)
+                if candidate.is_file() and not hidden:
+                    found.add(candidate)
+        elif path.is_file() or path.is_symlink():
+            found.add(path)
+        else:
+            missing.append(path)
+    return sorted(found), missing
+
+
+def _shown(path: Path, project: Project) -> str:
+    """How a file is named in messages: relative to the knowledge base root, as kb check does."""
+    try:
+        return path.relative_to(project.root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _unified_diff(old: str, new: str, name: str) -> str:
+    lines = difflib.unified_diff(
+        old.splitlines(keepends=True),
+        new.splitlines(keepends=True),
+        fromfile=f"{name} (as written)",
+        tofile=f"{name} (formatted)",
+    )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Replace the file in one step, so an interrupted run never leaves half a file."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.chmod(temporary, path.stat().st_mode & 0o777)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _summary(total: int, changed: list[str], failed: list[str], check: bool) -> str:
+    unchanged = total - len(changed) - len(failed)
+    parts = []
+    if changed:
+        verb = "would be reformatted" if check else "reformatted"
+        parts.append(f"{_plural(len(changed), 'file')} {verb}")
+    if failed:
+        parts.append(f"{_plural(len(failed), 'file')} not formatted (see above)")
+    parts.append(f"{unchanged} already formatted")
+    line = ", ".join(parts) + "."
+    if check and changed:
+        line += " Run `kb fmt` to reformat them."
+    return line
