@@ -20,21 +20,30 @@ import logging
 import os
 import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cache import RecordCache
-from .incremental import BuildMemory, BuildPages
+from .incremental import BuildMemory, BuildPages, LiveState, apply_edits
 from .pipeline import CheckOutcome, Project, check_project, cyclic_gc_paused, timed
 from .problems import ProblemCollector
 from .render import relative_href, render_pages
+from .schema import default_schemas
 from .write import WriteReport, replace_folder, write_pages
 
 # Files from the knowledge base root that become pages, if present (other people write them).
 ROOT_PAGES = {
     "CONTRIBUTING.md": "contributing/index.md",
     "schemas/reference.md": "contributing/schema-reference.md",
+}
+# Browser scripts the site serves itself rather than loading from a CDN (the site must work
+# offline and fetch nothing from elsewhere): pinned in vendor.txt, fetched by `make vendor` into
+# the .cache/ beside the generator, since they belong to the site's toolchain, not to a
+# knowledge base. Page in the build folder -> fetched file.
+VENDORED_ASSETS = {
+    "assets/vendor/mermaid.min.js": Path(__file__).resolve().parent.parent
+    / ".cache/vendor/mermaid.min.js",
 }
 MKDOCS_CONFIG = "mkdocs.yml"
 # A knowledge base without an mkdocs.yml of its own (a test fixture, a synthetic benchmark) is
@@ -67,8 +76,8 @@ class SiteResult:
 
 
 def carried_pages(project: Project) -> dict[str, bytes]:
-    """Hand-written files copied into the build folder as they are: everything in content/
-    (hidden files skipped), CONTRIBUTING.md and the schema reference."""
+    """Files copied into the build folder as they are: everything in content/ (hidden files
+    skipped), CONTRIBUTING.md, the schema reference and the vendored scripts."""
     pages: dict[str, bytes] = {}
     _refuse_link(project, project.content_dir)
     if project.content_dir.is_dir():
@@ -88,6 +97,13 @@ def carried_pages(project: Project) -> dict[str, bytes]:
             except UnicodeDecodeError as error:
                 raise BuildError(f"{source}: not UTF-8 text ({error.reason})") from None
             pages[page] = _retarget_root_links(text, source, page)
+    for page, fetched in VENDORED_ASSETS.items():
+        if not fetched.is_file():
+            raise BuildError(
+                f"{fetched}: missing; run `make vendor` to fetch it (the site draws its "
+                "diagrams with it; vendor.txt pins the version)"
+            )
+        pages[page] = fetched.read_bytes()
     return pages
 
 
@@ -124,7 +140,10 @@ def _refuse_link(project: Project, path: Path) -> None:
 
 
 def build_markdown(
-    project: Project, write: bool = True, timings: dict[str, float] | None = None
+    project: Project,
+    write: bool = True,
+    timings: dict[str, float] | None = None,
+    changed: Iterable[Path] | None = None,
 ) -> MarkdownResult:
     """Validate, then render every page and write build/docs/ (unless `write` is False).
 
@@ -132,7 +151,15 @@ def build_markdown(
     A build that writes remembers what it did (incremental.BuildMemory): when nothing changed
     since, the next one does nothing; when only facts changed, it renders only the pages they
     affect. `timings`, when given, receives the seconds each stage took (kb bench).
+
+    `changed` (kb serve, whose watcher saw them change) are the only files that changed since
+    this process's last build: then an edit of fact files is applied to the last build's model
+    in place when it can be (build_after_edit), without listing every input and page.
     """
+    if write and changed is not None:
+        edited = build_after_edit(project, changed, timings)
+        if edited is not None:
+            return edited
     with cyclic_gc_paused():
         memory = BuildMemory.open(project) if write else None
         with timed(timings, "load"):
@@ -155,6 +182,9 @@ def build_markdown(
             memo=memory.checked if memory is not None else None,
         )
         result = MarkdownResult(check=outcome)
+        if memory is not None:
+            memory.live = None
+            memory.applied_in_place = False
         if outcome.knowledge_base is None:
             return result
         with timed(timings, "render"):
@@ -175,6 +205,61 @@ def build_markdown(
             with timed(timings, "remember"):
                 records.save()
                 memory.remember(result.report, outcome.collector.problems, outcome.record_count)
+                memory.live = LiveState(
+                    facts=outcome.facts,
+                    checked=outcome.checked,
+                    kb=outcome.knowledge_base,
+                    problems=list(outcome.collector.problems),
+                )
+    return result
+
+
+def build_after_edit(
+    project: Project, changed: Iterable[Path], timings: dict[str, float] | None = None
+) -> MarkdownResult | None:
+    """The build after fact files were edited, in a process that built before (kb serve):
+    only the edited files are read and checked, the model is updated in place, and only the
+    pages that read what changed are rendered (incremental.apply_edits says when this is
+    possible). None when it is not: then the whole build runs.
+
+    NOTE: the build folder is not listed: its files are taken to be as this process left
+    them (nobody else writes there while kb serve runs).
+    """
+    memory = BuildMemory.open(project)
+    with cyclic_gc_paused():
+        with timed(timings, "validate"):
+            applied = apply_edits(memory, changed, default_schemas())
+        if applied is None:
+            return None
+        memory.applied_in_place = True
+        memory.scanned = applied.scanned
+        memory.changed_inputs = applied.changed_inputs
+        memory.outputs = {
+            path: page.output for path, page in memory.pages.items() if page.output is not None
+        }
+        outcome = CheckOutcome(
+            collector=ProblemCollector(problems=applied.problems),
+            record_count=applied.record_count,
+            knowledge_base=applied.kb,
+        )
+        result = MarkdownResult(check=outcome)
+        with timed(timings, "render"):
+            carried = carried_pages(project)
+            rendered, kept = memory.render(
+                applied.kb, project.templates_dir, carried, applied.edited_fields
+            )
+            result.pages = BuildPages({**carried, **rendered}, kept, project.build_dir)
+        with timed(timings, "write"):
+            result.report = write_pages(
+                project.build_dir, result.pages.fresh, keep=kept, delete_stale=False
+            )
+        with timed(timings, "remember"):
+            memory.records.save()
+            outputs = dict(memory.outputs)
+            for path in result.report.written:
+                status = os.lstat(project.build_dir / path)
+                outputs[path] = (status.st_size, status.st_mtime_ns, status.st_ino)
+            memory.remember(result.report, applied.problems, applied.record_count, outputs)
     return result
 
 

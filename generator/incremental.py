@@ -34,6 +34,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import secrets
+import stat
 import sys
 import threading
 from collections import defaultdict
@@ -43,6 +44,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jinja2
+
+from . import model
 from .cache import (
     RecordCache,
     code_fingerprint,
@@ -50,9 +54,10 @@ from .cache import (
     read_checked_json,
     write_checked_json,
 )
+from .load import FactFile, read_fact_file
 from .model import CitationUse, KnowledgeBase, Record
 from .pipeline import Project
-from .problems import Problem
+from .problems import Problem, ProblemCollector
 from .render import (
     KIND_ORDER,
     PAGE_KINDS,
@@ -63,6 +68,8 @@ from .render import (
     render_record_pages,
     render_timeline,
 )
+from .schema import SchemaSet
+from .validate import CheckedFacts, CheckedRecord, check_record
 from .write import WriteReport
 
 MEMORY_FORMAT = 1
@@ -149,16 +156,33 @@ def fact_id(rel: str) -> tuple[str, str] | None:
 
 
 class DependencyLog:
-    """What the page being rendered has read so far, in order (entries repeat)."""
+    """What the page being rendered has read so far, in order (entries repeat).
+
+    Record pages are logged record by record: reaching a record logs `r:<id>`, a dependency
+    on all of it. Pages that list every record of a kind, or every date (`fields` true: the
+    indexes and the timeline), are logged field by field instead: reaching a record logs only
+    that it is listed (`m:<id>`), and every field read through `Record.get` or `Record.text`
+    logs `f:<id>:<field>`. An edit that leaves what lists a record unchanged (its id, label,
+    dates and references) then renders such a page again only if it changed a field the page
+    read (see `BuildMemory.affected_pages`).
+    """
 
     def __init__(self) -> None:
         self.entries: list[str] = []
+        self.fields = False
 
     def add(self, entry: str) -> None:
         self.entries.append(entry)
 
     def records(self, records: Iterable[Record]) -> None:
-        self.entries.extend(f"r:{record.id}" for record in records)
+        prefix = "m:" if self.fields else "r:"
+        self.entries.extend(prefix + record.id for record in records)
+
+    def record(self, record_id: str) -> None:
+        self.entries.append(("m:" if self.fields else "r:") + record_id)
+
+    def field_read(self, record_id: str, name: object) -> None:
+        self.entries.append(f"f:{record_id}:{name}")
 
     def take(self) -> set[str]:
         taken = set(self.entries)
@@ -194,7 +218,7 @@ class _LoggedMapping(Mapping):
 
 
 def _note_record(log: DependencyLog, key: str, value: Any) -> None:
-    log.add(f"r:{key}")
+    log.record(key)
 
 
 def _note_kind(log: DependencyLog, key: str, value: Any) -> None:
@@ -204,6 +228,8 @@ def _note_kind(log: DependencyLog, key: str, value: Any) -> None:
 def _note_citations(log: DependencyLog, key: str, value: list[CitationUse] | None) -> None:
     log.add(f"b:{key}")
     log.records(use.record for use in value or ())
+    if log.fields:  # a use carries the citation itself, a part of the citing record's field
+        log.entries.extend(f"f:{use.record.id}:{use.path[0]}" for use in value or ())
 
 
 class TrackedKnowledgeBase(KnowledgeBase):
@@ -234,14 +260,18 @@ class TrackedKnowledgeBase(KnowledgeBase):
     def timeline(self):
         self._log.add("t")
         self._log.records(entry.record for entry in self._kb.timeline)
+        if self._log.fields:  # an entry carries what it dates, read from the record's field
+            self._log.entries.extend(
+                f"f:{entry.record.id}:{entry.path[0]}" for entry in self._kb.timeline
+            )
         return self._kb.timeline
 
     def get(self, record_id: str) -> Record | None:
-        self._log.add(f"r:{record_id}")
+        self._log.record(record_id)
         return self._kb.get(record_id)
 
     def __getitem__(self, record_id: str) -> Record:
-        self._log.add(f"r:{record_id}")
+        self._log.record(record_id)
         return self._kb[record_id]
 
     def referring(self, record: Record, kind: str, field_name: str | None = None) -> list[Record]:
@@ -296,12 +326,15 @@ class RenderedPage:
 
 
 def _tracked_site(
-    kb: KnowledgeBase, override_dir: Path | None, carried: frozenset[str]
+    kb: KnowledgeBase,
+    override_dir: Path | None,
+    carried: frozenset[str],
+    env: jinja2.Environment | None = None,
 ) -> tuple[Site, DependencyLog]:
     log = DependencyLog()
     site = Site(
         kb=TrackedKnowledgeBase(kb, log),
-        env=make_environment(override_dir),
+        env=env or make_environment(override_dir),
         carried=carried,
         link_cache=_ReplayingCache(log),
         note_cache=_ReplayingCache(log),
@@ -395,12 +428,13 @@ def render_tracked(
     override_dir: Path | None,
     carried: Iterable[str],
     only: dict[str, Any] | None = None,
+    env: jinja2.Environment | None = None,
 ) -> list[RenderedPage]:
     """Render pages recording what each read: every page, or, with `only`, the record pages
     of only["records"], the indexes of only["indexes"], the timeline if only["timeline"]
     (and every page of the other page kinds, which are few and cheap)."""
     carried = frozenset(carried)
-    site, log = _tracked_site(kb, override_dir, carried)
+    site, log = _tracked_site(kb, override_dir, carried, env)
     rendered: list[RenderedPage] = []
     seen: set[str] = set()
     for kind_name, page_kind in PAGE_KINDS:
@@ -419,7 +453,17 @@ def render_tracked(
             else:
                 generated = page_kind(site)
             log.take()
-            pages = [RenderedPage(path, text, kind_name, log.take()) for path, text in generated]
+            # The indexes and the timeline list every record: their reads are logged field by
+            # field (see DependencyLog), so that an edit renders them only if they show it.
+            log.fields = kind_name in ("indexes", "timeline")
+            model.FIELD_READS = log.field_read if log.fields else None
+            try:
+                pages = [
+                    RenderedPage(path, text, kind_name, log.take()) for path, text in generated
+                ]
+            finally:
+                log.fields = False
+                model.FIELD_READS = None
         for page in pages:
             if page.path in seen or page.path in carried:
                 where = "content/" if page.path in carried else "another page kind"
@@ -494,6 +538,13 @@ class BuildMemory:
     # Why the last render was not selective, and how many pages it rendered (reports, tests).
     full_render_reason: str | None = None
     rendered_count: int = 0
+    # Kept in this process only (kb serve), from the last build that rendered: the model and
+    # what it was built from, to update in place after an edit (build.build_after_edit), the
+    # template environment, and which pages read what (`readers`, built when first needed).
+    live: Any = None
+    env: jinja2.Environment | None = None
+    readers: dict[str, set[str]] | None = None
+    applied_in_place: bool = False  # whether the last build was an edit applied in place
 
     @property
     def path(self) -> Path:
@@ -638,8 +689,26 @@ class BuildMemory:
 
     # Rendering ----------------------------------------------------------------------------
 
-    def affected_pages(self, kb: KnowledgeBase) -> set[str] | None:
-        """The remembered pages a change can affect; None when every page must render."""
+    def _readers(self) -> dict[str, set[str]]:
+        """Which pages read each dependency; `x:<id>` gathers the pages that read any field
+        of a record."""
+        if self.readers is None:
+            readers: dict[str, set[str]] = defaultdict(set)
+            for path, page in self.pages.items():
+                _add_reader(readers, path, page.deps)
+            self.readers = readers
+        return self.readers
+
+    def affected_pages(
+        self, kb: KnowledgeBase, edited_fields: dict[str, set[str]] | None = None
+    ) -> set[str] | None:
+        """The remembered pages a change can affect; None when every page must render.
+
+        `edited_fields` (from build.build_after_edit) says that only these records changed,
+        each only in these top-level fields, and that what lists them did not (their ids,
+        labels, dates and references are as they were): then a page that read them field by
+        field is affected only if it read one of those fields.
+        """
         if not self.known:
             self.full_render_reason = "no earlier build remembered"
             return None
@@ -651,14 +720,19 @@ class BuildMemory:
             self.full_render_reason = f"{outside_facts[0]} changed"
             return None
         self.full_render_reason = None
-        readers: dict[str, set[str]] = defaultdict(set)
-        for path, page in self.pages.items():
-            for dep in page.deps:
-                readers[dep].add(path)
+        readers = self._readers()
         affected: set[str] = set(readers.get("*", ()))
+        if edited_fields is not None:
+            for record_id, names in edited_fields.items():
+                affected |= readers.get(f"r:{record_id}", set())
+                for name in names:
+                    affected |= readers.get(f"f:{record_id}:{name}", set())
+            return affected
         # Other files in facts/ (a README, a stray) are no record: the check reports them.
         for folder, record_id in filter(None, map(fact_id, self.changed_inputs)):
             affected |= readers.get(f"r:{record_id}", set())
+            affected |= readers.get(f"m:{record_id}", set())
+            affected |= readers.get(f"x:{record_id}", set())
             schema = kb.schemas.by_plural.get(folder)
             if schema is not None:
                 affected |= readers.get(f"k:{schema.kind}", set())
@@ -672,12 +746,19 @@ class BuildMemory:
         return affected
 
     def render(
-        self, kb: KnowledgeBase, override_dir: Path | None, carried: Mapping[str, Any]
+        self,
+        kb: KnowledgeBase,
+        override_dir: Path | None,
+        carried: Mapping[str, Any],
+        edited_fields: dict[str, set[str]] | None = None,
     ) -> tuple[dict[str, str], set[str]]:
         """The pages this build must render, rendered; and the remembered pages it keeps."""
-        affected = self.affected_pages(kb)
+        affected = self.affected_pages(kb, edited_fields)
+        # The environment (its compiled templates) is reused unless a template may have changed.
+        if self.env is None or any(not rel.startswith("facts/") for rel in self.changed_inputs):
+            self.env = make_environment(override_dir)
         if affected is None:
-            rendered = render_tracked(kb, override_dir, carried)
+            rendered = render_tracked(kb, override_dir, carried, env=self.env)
             self._remember_rendered(rendered, keep=set())
             return {page.path: page.text for page in rendered}, set()
         all_records = [record for kind in KIND_ORDER for record in kb.by_kind.get(kind, [])]
@@ -696,7 +777,7 @@ class BuildMemory:
             "indexes": [kind for kind in KIND_ORDER if needed(index_paths[kind], "indexes")],
             "timeline": needed("timeline.md", "timeline"),
         }
-        rendered = render_tracked(kb, override_dir, carried, only=only)
+        rendered = render_tracked(kb, override_dir, carried, only=only, env=self.env)
         produced = {page.path for page in rendered}
         # Kept: what this build would render the same, and finds on disk as it was left.
         expected = {record.page for record in all_records} | set(index_paths.values())
@@ -717,11 +798,31 @@ class BuildMemory:
         pages = {path: self.pages[path] for path in keep}
         for page in rendered:
             pages[page.path] = PageMemory(kind=page.kind, deps=sorted(page.deps))
+        readers = self.readers
+        if readers is not None and len(rendered) * 4 < len(pages):
+            # A few pages rendered again: update who reads what, rather than start over.
+            for path, page in self.pages.items():
+                if path not in keep:
+                    _add_reader(readers, path, page.deps or (), remove=True)
+            for page in rendered:
+                _add_reader(readers, page.path, pages[page.path].deps)
+        else:
+            self.readers = None
         self.pages = pages
 
-    def remember(self, report: WriteReport, problems: list[Problem], record_count: int) -> None:
-        """After the pages are written: their files' signatures, the inputs, the problems."""
-        outputs = scan_outputs(self.project.build_dir) or {}
+    def remember(
+        self,
+        report: WriteReport,
+        problems: list[Problem],
+        record_count: int,
+        outputs: dict[str, tuple[int, int, int]] | None = None,
+    ) -> None:
+        """After the pages are written: their files' signatures, the inputs, the problems.
+
+        `outputs` (after an edit applied in place) are the build folder's files as known
+        without listing it: only the files just written were looked at again."""
+        if outputs is None:
+            outputs = scan_outputs(self.project.build_dir) or {}
         for path in list(self.pages):
             if path in outputs:
                 self.pages[path].output = outputs[path]
@@ -736,4 +837,156 @@ class BuildMemory:
         self.save()
 
 
+def _add_reader(
+    readers: dict[str, set[str]], path: str, deps: Iterable[str], remove: bool = False
+) -> None:
+    for dep in deps:
+        keys = (dep, "x:" + dep[2:].rpartition(":")[0]) if dep.startswith("f:") else (dep,)
+        for key in keys:
+            if remove:
+                readers.get(key, set()).discard(path)
+            else:
+                readers[key].add(path)
+
+
 _OPEN: dict[Path, BuildMemory] = {}
+
+
+# -- an edit applied in place (kb serve) ------------------------------------------------------
+
+
+@dataclass
+class LiveState:
+    """The last good build of a long-running process: the model and what it was built from."""
+
+    facts: list[FactFile]
+    checked: CheckedFacts
+    kb: KnowledgeBase
+    problems: list[Problem]
+
+
+@dataclass
+class AppliedEdits:
+    """Fact files edited in place: the updated check and model, and what changed."""
+
+    problems: list[Problem]
+    record_count: int
+    kb: KnowledgeBase
+    scanned: dict[str, list]  # the inputs' signatures and content keys, as `changes` gives
+    changed_inputs: set[str]
+    edited_fields: dict[str, set[str]]  # record id -> top-level fields whose value changed
+
+
+def _lists_alike(old: CheckedRecord, new: CheckedRecord, record: Record) -> bool:
+    """Whether an edit leaves everything other records and lists see of a record as it was:
+    its id, its names, label and dates, its references (and so every backlink, every list's
+    order, and every check of pass 2 that involves another record)."""
+    old_data, new_data = old.fact.data, new.fact.data
+    label_field = new.schema.label_field
+    return (
+        old.id == new.id
+        and old.kind == new.kind
+        and old.references == new.references
+        and old.dates == new.dates
+        and all(
+            old_data.get(name) == new_data.get(name)
+            for name in ("name", "aliases", label_field or "name")
+        )
+        and len(old_data.get("status_history") or ()) == len(new_data.get("status_history") or ())
+        and model._label(new.schema, new_data) == record.label
+    )
+
+
+def apply_edits(
+    memory: BuildMemory, changed: Iterable[Path], schemas: SchemaSet
+) -> AppliedEdits | None:
+    """Bring the last build's model up to date with edited fact files, touching nothing else.
+
+    `changed` are the files a watcher saw change (kb serve knows them: no scan is needed).
+    None, and nothing updated, unless every one of them is a known fact file, still valid on
+    its own, whose edit leaves what other records and lists see of it as it was, and whose
+    file had no problem from the checks across records; then a build of everything follows.
+    """
+    live: LiveState | None = memory.live
+    if live is None or not memory.known:
+        return None
+    root = memory.project.root
+    scanned: dict[str, list] = {}
+    edited: list[str] = []
+    for path in changed:
+        try:
+            rel = Path(os.path.abspath(path)).relative_to(root).as_posix()
+        except ValueError:
+            return None
+        if any(part.startswith(".") for part in rel.split("/")):
+            continue  # hidden: never an input (an editor's swap file)
+        old = memory.inputs.get(rel)
+        if old is None:
+            if not os.path.lexists(path):
+                continue  # a file that came and went (an editor's temporary file)
+            return None
+        if fact_id(rel) is None:
+            return None
+        try:
+            status = os.lstat(root / rel)
+            if not stat.S_ISREG(status.st_mode):
+                return None
+            signature = _signature(status)
+            if tuple(old[:4]) == signature:
+                continue
+            key = content_key((root / rel).read_bytes())
+        except OSError:
+            return None
+        scanned[rel] = [*signature, key]
+        if key != old[4]:
+            edited.append(rel)
+    by_rel = {fact.rel: index for index, fact in enumerate(live.facts)}
+    checked_by_rel = {record.fact.rel: index for index, record in enumerate(live.checked.records)}
+    updates = []
+    for rel in sorted(edited):
+        if rel not in by_rel or rel not in checked_by_rel:
+            return None
+        old_fact = live.facts[by_rel[rel]]
+        old_checked = live.checked.records[checked_by_rel[rel]]
+        remembered = memory.checked.get((rel, old_fact.digest))
+        if remembered is None:
+            return None
+        if sum(1 for problem in live.problems if problem.path == rel) != len(remembered[1]):
+            return None  # the file had a problem from pass 2, which only a full check redoes
+        fact = FactFile(path=old_fact.path, rel=rel, folder=old_fact.folder, id=old_fact.id)
+        collector = ProblemCollector()
+        read_fact_file(fact, collector, memory.records)
+        new_checked = check_record(fact, schemas, collector) if fact.data is not None else None
+        record = live.kb.records.get(fact.id)
+        if (
+            new_checked is None
+            or collector.failed()
+            or record is None
+            or record.fact_path != rel
+            or not _lists_alike(old_checked, new_checked, record)
+        ):
+            return None
+        updates.append((rel, old_fact, fact, new_checked, record, collector.problems))
+    # Every edit qualifies: only now is anything changed.
+    edited_fields: dict[str, set[str]] = {}
+    for rel, old_fact, fact, new_checked, record, problems in updates:
+        old_data = record.data
+        model.update_record(live.kb, record, new_checked)
+        edited_fields[record.id] = {
+            name
+            for name in old_data.keys() | fact.data.keys()
+            if old_data.get(name) != fact.data.get(name)
+        }
+        live.facts[by_rel[rel]] = fact
+        live.checked.records[checked_by_rel[rel]] = new_checked
+        del memory.checked[(rel, old_fact.digest)]
+        memory.checked[(rel, fact.digest)] = (new_checked, problems)
+        live.problems = [problem for problem in live.problems if problem.path != rel] + problems
+    return AppliedEdits(
+        problems=list(live.problems),
+        record_count=len(live.facts),
+        kb=live.kb,
+        scanned={**memory.inputs, **scanned},
+        changed_inputs=set(edited),
+        edited_fields=edited_fields,
+    )

@@ -25,9 +25,13 @@ from typing import Any
 from .dates import PartialDate
 from .load import FieldPath
 from .schema import FieldSpec, KindSchema, SchemaSet
-from .validate import LINK, CheckedFacts, Reference
+from .validate import LINK, CheckedFacts, CheckedRecord, Reference
 
 QUOTE_LABEL_WORDS = 10
+# Set by incremental.py while a page whose dependencies are recorded field by field renders:
+# called with (record id, top-level field name) for every field read through `Record.get` and
+# `Record.text`. None the rest of the time.
+FIELD_READS: Any = None
 
 
 @dataclass(frozen=True)
@@ -97,17 +101,21 @@ class Record:
         return ("".join(ch for ch in folded if not unicodedata.combining(ch)), self.id)
 
     def get(self, name: str, default: Any = None) -> Any:
+        if FIELD_READS is not None:
+            FIELD_READS(self.id, name)
         return self.data.get(name, default)
 
     def date(self, *path: str | int) -> PartialDate | None:
         return self.dates.get(tuple(path))
 
     def text(self, *path: str | int) -> RichText | None:
+        if FIELD_READS is not None and path:
+            FIELD_READS(self.id, path[0])
         return self.texts.get(tuple(path))
 
     @property
     def current_status(self) -> str | None:
-        history = self.data.get("status_history") or []
+        history = self.get("status_history") or []
         return history[-1]["status"] if history else None
 
     @property
@@ -298,3 +306,39 @@ def _get_path(data: Any, path: FieldPath) -> Any:
     for step in path:
         data = data[step]
     return data
+
+
+def update_record(kb: KnowledgeBase, record: Record, checked: CheckedRecord) -> None:
+    """Give `record` the data of its edited fact file, in place, with what derives from it.
+
+    Only for an edit that leaves the record's id, label, dates and references as they were
+    (incremental.apply_edits checks that): then no other record, no list order and no backlink
+    changes, and only the record's own derived fields, its citations and its timeline entries
+    are rebuilt here. The loaded data is replaced, never mutated.
+    """
+    data = checked.fact.data
+    record.data = data
+    record.dates = dict(checked.dates)
+    record.references = list(checked.references)
+    record.texts = {
+        path: parse_rich_text(text) for path, text in _walk_texts(checked.schema.fields, data, ())
+    }
+    for reference in record.references:
+        if reference.in_text or reference.path[-1] not in ("source", "via"):
+            continue
+        citation_path = reference.path[:-1]
+        uses = kb.citations_of_source[reference.target]
+        for index, use in enumerate(uses):
+            if use.record is record and use.path == citation_path:
+                uses[index] = CitationUse(
+                    record=record, path=citation_path, citation=_get_path(data, citation_path)
+                )
+    if record.kind != "source" and record.dates:
+        for index, entry in enumerate(kb.timeline):
+            if entry.record is record:
+                kb.timeline[index] = DatedEntry(
+                    date=record.dates[entry.path],
+                    record=record,
+                    path=entry.path,
+                    what=_describe_dated(record, entry.path),
+                )

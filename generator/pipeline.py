@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cache import RecordCache
-from .load import load_facts
+from .load import FactFile, load_facts
 from .model import KnowledgeBase, build_model
 from .problems import ProblemCollector
 from .schema import SchemaSet, default_schemas
-from .validate import check_knowledge_base
+from .validate import CheckedFacts, check_knowledge_base
 
 
 @dataclass
@@ -66,6 +66,9 @@ class CheckOutcome:
     collector: ProblemCollector
     record_count: int
     knowledge_base: KnowledgeBase | None
+    # What the model was built from (a long-running build updates it in place after an edit).
+    facts: list[FactFile] | None = None
+    checked: CheckedFacts | None = None
 
 
 @contextmanager
@@ -119,5 +122,9 @@ def check_project(
         with timed(timings, "model"):
             knowledge_base = None if collector.failed() else build_model(checked, schemas)
     return CheckOutcome(
-        collector=collector, record_count=len(facts), knowledge_base=knowledge_base
+        collector=collector,
+        record_count=len(facts),
+        knowledge_base=knowledge_base,
+        facts=facts,
+        checked=checked,
     )

@@ -84,6 +84,10 @@ class MarkdownRegenerator:
         self.settle_seconds = settle_seconds
         self._changed = threading.Event()
         self._stopping = threading.Event()
+        # The files seen to change since the last render; None when something else changed
+        # (a folder), so the next render lists every input itself.
+        self._paths: set[Path] | None = set()
+        self._paths_lock = threading.Lock()
         self._thread = threading.Thread(target=self._loop, name="kb regenerate", daemon=True)
 
     def start(self) -> None:
@@ -94,8 +98,18 @@ class MarkdownRegenerator:
         self._changed.set()
         self._thread.join(timeout=10)
 
-    def changed(self) -> None:
+    def changed(self, path: Path | None = None) -> None:
+        with self._paths_lock:
+            if path is None or self._paths is None:
+                self._paths = None
+            else:
+                self._paths.add(path)
         self._changed.set()
+
+    def _take_paths(self) -> set[Path] | None:
+        with self._paths_lock:
+            paths, self._paths = self._paths, set()
+        return paths
 
     def _loop(self) -> None:
         while True:
@@ -113,7 +127,9 @@ class MarkdownRegenerator:
     def regenerate(self) -> MarkdownResult | None:
         """One render of the whole knowledge base; reports errors instead of raising them."""
         try:
-            result = build_markdown(self.project)
+            # The watcher says which files changed: a fact edit is applied without listing
+            # every input (build.build_after_edit); anything else builds as kb build does.
+            result = build_markdown(self.project, changed=self._take_paths())
         except REPORTED_ERRORS as error:
             say(f"{error}")
             say("still serving the last good site.")
@@ -152,12 +168,12 @@ class _InputChanges(FileSystemEventHandler):
         paths = [Path(os.fsdecode(event.src_path))]
         if getattr(event, "dest_path", ""):
             paths.append(Path(os.fsdecode(event.dest_path)))
+        inputs = [path for path in paths if is_input(self.watcher.project, path)]
         for path in paths:
             if event.is_directory and path.parent == self.watcher.project.root:
                 self.watcher.watch_new_folder(path)
-            if is_input(self.watcher.project, path):
-                self.watcher.regenerator.changed()
-                return
+        for path in inputs:
+            self.watcher.regenerator.changed(None if event.is_directory else path)
 
 
 class InputWatcher:

@@ -108,18 +108,26 @@ def make_fresh_folder(parent: Path, stem: str) -> Path:
 
 
 def write_pages(
-    build_dir: Path, pages: Mapping[str, str | bytes], keep: Iterable[str] = ()
+    build_dir: Path,
+    pages: Mapping[str, str | bytes],
+    keep: Iterable[str] = (),
+    delete_stale: bool = True,
 ) -> WriteReport:
     """Make `build_dir` hold exactly `pages` (path -> text or bytes), touching only changes.
 
     `keep` names pages that are in the folder already as they should be (a build after a small
     change vouches for the pages it did not render, see incremental.py): they stay, unread,
-    and are reported unchanged.
+    and are reported unchanged. Without `delete_stale` (an edit that adds or removes no page),
+    the folder is not listed for files that no page claims.
     """
     # NOTE: every path is checked before the first byte is written, so a bad path cannot leave
     # the folder half updated.
     checked = {str(check_page_path(path)): path for path in pages}
-    kept = {str(check_page_path(path)) for path in keep} - checked.keys()
+    # Kept pages were checked when they were written; with no stale file to look for, they
+    # are only reported (checking 10,000 paths again was most of a small edit's write).
+    kept = (
+        {str(check_page_path(path)) for path in keep} if delete_stale else set(keep)
+    ) - checked.keys()
     build_dir.mkdir(parents=True, exist_ok=True)
     root = build_dir.resolve()
     report = WriteReport(unchanged=sorted(kept))
@@ -147,7 +155,7 @@ def write_pages(
         write_file_atomically(target, data)
         report.written.append(path)
     report.unchanged.sort()
-    report.deleted = _delete_stale(root, wanted)
+    report.deleted = _delete_stale(root, wanted) if delete_stale else []
     return report
 
 

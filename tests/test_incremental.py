@@ -66,7 +66,9 @@ def _replace_in(path: Path, pattern: str, replacement: str) -> bool:
 
 def random_edit(root: Path, rng: random.Random, step: int) -> str:
     """One edit a contributor might make, keeping the knowledge base valid; says which."""
-    kind = rng.choice(["rename", "summary", "link", "unlink", "date", "add", "remove"])
+    kind = rng.choice(
+        ["rename", "summary", "link", "unlink", "date", "add", "remove", "category", "excerpt"]
+    )
     everything = sorted((root / "facts").glob("*/*.yaml"))
     if kind == "rename":
         path = rng.choice(_files(root, rng.choice(["organizations", "people", "products"])))
@@ -81,6 +83,12 @@ def random_edit(root: Path, rng: random.Random, step: int) -> str:
     elif kind == "unlink":
         path = rng.choice([p for p in everything if "[[" in p.read_text("utf-8")])
         _replace_in(path, r"\[\[([a-z0-9-]+)(\|[^\]]*)?\]\]", "that record")
+    elif kind == "category":  # a field the products' index shows: only field-level reads see it
+        path = rng.choice(_files(root, "products"))
+        _replace_in(path, r"^category: .*$", f"category: {rng.choice(['smartphone', 'camera'])}")
+    elif kind == "excerpt":  # inside a citation: the source's page shows it
+        path = rng.choice([p for p in everything if "excerpt: " in p.read_text("utf-8")])
+        _replace_in(path, r"excerpt: ", f"excerpt: Edit {step} ")
     elif kind == "date":
         path = rng.choice([p for p in _files(root, "events") if "\ndate: " in p.read_text("utf-8")])
         _replace_in(path, r"^date: .*$", f'date: "{rng.randint(1990, 2030)}"')
@@ -117,6 +125,40 @@ def test_every_build_after_edits_equals_a_build_from_scratch(knowledge_base, tmp
             knowledge_base, tmp_path / "scratch"
         ), edit
         assert incremental.BuildMemory.open(project).full_render_reason is None, edit
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_builds_told_what_changed_equal_a_build_from_scratch(knowledge_base, tmp_path, seed):
+    """As kb serve builds: told which files its watcher saw change, edits that keep what lists
+    a record are applied to the model in place, and only pages that read a changed field
+    render; the result is still exactly that of a build from nothing."""
+    project = Project(knowledge_base)
+    assert build_markdown(project).ok
+    rng = random.Random(seed)
+    in_place = 0
+    for step in range(10):
+        edit = random_edit(knowledge_base, rng, step)
+        changed = [knowledge_base / edit.split(" ", 1)[1]]
+        result = build_markdown(project, changed=changed)
+        assert result.ok, (edit, result.check.collector.problems)
+        assert tree(knowledge_base / "build" / "docs") == fresh_build(
+            knowledge_base, tmp_path / "scratch"
+        ), edit
+        in_place += incremental.BuildMemory.open(project).applied_in_place
+    assert in_place  # the edits applied in place were among those compared
+
+
+def test_an_edit_told_by_the_watcher_renders_few_pages(knowledge_base):
+    project = Project(knowledge_base)
+    assert build_markdown(project).ok
+    product = sorted((knowledge_base / "facts" / "products").glob("*.yaml"))[5]
+    _replace_in(product, r"^summary: >-\n", "summary: >-\n  Edited.\n")
+    result = build_markdown(project, changed=[product])
+    memory = incremental.BuildMemory.open(project)
+    assert memory.applied_in_place  # not built again from the files
+    assert "products/index.md" not in result.pages.fresh  # the index shows no summary
+    assert "timeline.md" not in result.pages.fresh
+    assert result.report.written == [f"products/{product.stem}.md"]
 
 
 def test_an_edited_summary_renders_only_the_pages_that_show_it(knowledge_base):
