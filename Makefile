@@ -11,7 +11,7 @@ export NO_MKDOCS_2_WARNING := 1
 export PIP_PRE :=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: site serve test check golden bench lock schema fmt lint chromium clean help
+.PHONY: site serve test check golden bench lock schema fmt lint chromium vendor clean help
 
 help:
 	@echo "make site    build the site into site/ (creates .venv, installs pinned packages)"
@@ -22,6 +22,7 @@ help:
 	@echo "make schema  regenerate the editor JSON Schemas and the schema reference"
 	@echo "make bench   measure build times and sizes (BENCH_ARGS=--skip-mkdocs-10000 to skip the slowest)"
 	@echo "make lock    re-pin every package into constraints.txt"
+	@echo "make vendor  fetch the pinned browser scripts (Mermaid) into .cache/vendor/"
 
 # The environment is rebuilt when the dependency list or the pins change.
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -30,12 +31,18 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
 
-site: $(VENV)/.installed
+# Browser scripts the site serves itself (Mermaid), pinned with their integrity in vendor.txt.
+VENDORED := .cache/vendor/mermaid.min.js
+vendor: $(VENDORED)
+$(VENDORED): vendor.txt tools/fetch-vendor
+	tools/fetch-vendor
+
+site: $(VENV)/.installed $(VENDORED)
 	$(KB) build
 	@echo ""
 	@echo "Site built in site/. Open site/index.html in a browser, or run 'make serve'."
 
-serve: $(VENV)/.installed
+serve: $(VENV)/.installed $(VENDORED)
 	$(KB) serve
 
 check: $(VENV)/.installed
@@ -48,16 +55,16 @@ chromium:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-test: $(VENV)/.installed chromium
+test: $(VENV)/.installed $(VENDORED) chromium
 	$(BIN)/python -m pytest
 
-golden: $(VENV)/.installed
+golden: $(VENV)/.installed $(VENDORED)
 	$(BIN)/python -m tests.golden_update
 
 schema: $(VENV)/.installed
 	$(KB) schema
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed $(VENDORED)
 	$(KB) bench $(BENCH_ARGS)
 
 fmt: $(VENV)/.installed

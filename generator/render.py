@@ -772,10 +772,18 @@ def make_environment(override_dir: Path | None) -> jinja2.Environment:
 Page = tuple[str, str]
 
 
-def _front(title: str, description: str, boost: float | None = None) -> dict:
+def _front(
+    title: str, description: str, boost: float | None = None, names: list[str] | None = None
+) -> dict:
     values: dict[str, Any] = {"title": title, "description": description}
     if boost:
         values["search"] = {"boost": boost}
+    if names:
+        # Material indexes a page's `tags` in a search field weighted far above its text, and
+        # shows them under the result; without the tags plugin they appear nowhere else. A
+        # record's name and aliases there make a search for a name put its record first,
+        # whatever the number of other pages that mention it.
+        values["tags"] = names
     return values
 
 
@@ -790,9 +798,22 @@ def _describe(site: Site, record: Record) -> str:
     return f"{record.schema.title}: {record.label}"
 
 
-# Entity pages get a search boost: a reader searching a name wants the record, not every page
-# that mentions it.
-SEARCH_BOOST = {"organization": 2, "person": 2, "product": 2}
+# Record pages get a search boost over the hand-written and index pages: a reader searching
+# words wants the record, not every page that mentions it. Organizations and people most,
+# because a product's name usually starts with its maker's ("Xiaomi headphones"): a search for
+# "Xiaomi" wants the company first, and one for "Xiaomi headphones" still finds the product,
+# the only page named with both words. Tuned on the browser tests' searches (name, quote words,
+# event description); change these with them.
+SEARCH_BOOST = {
+    "organization": 3,
+    "person": 3,
+    "product": 2,
+    "quote": 2,
+    "relationship": 2,
+    "event": 2,
+}
+# Kinds whose pages carry their name and aliases as search tags (see _front).
+NAMED_KINDS = ("organization", "person", "product")
 
 
 def render_record_pages(site: Site, records: Iterable[Record] | None = None) -> Iterator[Page]:
@@ -801,7 +822,11 @@ def render_record_pages(site: Site, records: Iterable[Record] | None = None) -> 
     if records is None:
         records = (record for kind in KIND_ORDER for record in site.kb.by_kind.get(kind, []))
     for record in records:
-        front = _front(record.label, _describe(site, record), SEARCH_BOOST.get(record.kind))
+        boost = SEARCH_BOOST.get(record.kind)
+        names = None
+        if record.kind in NAMED_KINDS:
+            names = [record.label, *(record.get("aliases") or [])]
+        front = _front(record.label, _describe(site, record), boost, names)
         yield (
             record.page,
             site.render(f"{record.kind}.md.j2", record.page, record=record, front=front),
