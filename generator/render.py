@@ -364,7 +364,12 @@ class PageContext:
             located = locator[:1].upper() + locator[1:]
             pieces += [" ", escape.md_text(located), ":" if excerpt else "."]
         if excerpt:
-            pieces += [" “", escape.md_text(excerpt), "”"]
+            if excerpt.lstrip()[:1] in OPENING_QUOTE_MARKS:
+                # A verbatim excerpt that opens with its own quotation mark (a quote in the
+                # source) is shown as it is: wrapped, it would read ““words””.
+                pieces += [" ", escape.md_text(excerpt)]
+            else:
+                pieces += [" “", escape.md_text(excerpt), "”"]
         return _join(*pieces)
 
     # Key facts ---------------------------------------------------------------------------
@@ -770,6 +775,10 @@ def make_environment(override_dir: Path | None) -> jinja2.Environment:
 # Page kinds ------------------------------------------------------------------------------
 
 Page = tuple[str, str]
+
+
+# Quotation marks an excerpt may open with: straight, curly, low-9, guillemets.
+OPENING_QUOTE_MARKS = frozenset('"“„«\'‘')
 
 
 def _front(
