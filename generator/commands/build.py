@@ -20,16 +20,11 @@ from ..pipeline import Project, find_project_root
 from ..problems import format_report
 from ..render import DuplicatePageError, TemplateUsageError
 from ..write import UnsafePagePath
+from . import add_root_argument
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "root",
-        nargs="?",
-        type=Path,
-        metavar="ROOT",
-        help="knowledge base root, the folder holding facts/ (default: the current folder)",
-    )
+    add_root_argument(parser)
     parser.add_argument(
         "--markdown-only",
         action="store_true",

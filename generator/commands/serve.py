@@ -16,19 +16,14 @@ from pathlib import Path
 
 from ..pipeline import Project, find_project_root
 from ..serve import REPORTED_ERRORS, MarkdownRegenerator, serve_site
+from . import add_root_argument
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "root",
-        nargs="?",
-        type=Path,
-        metavar="ROOT",
-        help="knowledge base root, the folder holding facts/ (default: the current folder)",
-    )
+    add_root_argument(parser)
     parser.add_argument(
         "--port",
         type=int,
