@@ -25,13 +25,19 @@ COMMANDS = [
 ]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or, with `only`, fully that of one command: importing a
+    command's module imports what it needs (Jinja, mkdocs, ruamel.yaml), and `kb check` should
+    not pay for `kb build`'s. The others are still named, so a mistyped command lists them."""
     parser = argparse.ArgumentParser(
         prog="kb",
         description="Handset Atlas: check, build and edit the knowledge base's facts.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
+        if only is not None and name != only:
+            subparsers.add_parser(name)
+            continue
         module = importlib.import_module(f"generator.commands.{name.replace('-', '_')}")
         doc = (module.__doc__ or "").strip()
         summary = doc.splitlines()[0] if doc else name
@@ -49,7 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     # MkDocs 1.6 prints a notice about 2.0 on every run unless told not to.
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    args = build_parser().parse_args(argv)
+    given = sys.argv[1:] if argv is None else argv
+    # The top-level parser has no options of its own but -h, so the first word that is not an
+    # option names the command.
+    command = next((word for word in given if not word.startswith("-")), None)
+    args = build_parser(command if command in COMMANDS else None).parse_args(argv)
     try:
         return args.run(args)
     except KeyboardInterrupt:

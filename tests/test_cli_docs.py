@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import subprocess
+import sys
 
 import pytest
 
@@ -114,3 +116,28 @@ def test_every_enum_value_has_a_description(kind: str):
 
 def test_every_field_type_is_described():
     assert all(text.strip() for text in FIELD_TYPES.values())
+
+
+def test_a_mistyped_command_lists_every_command(kb):
+    """`kb` builds only the named command's parser (see cli.build_parser); the others are still
+    named, so a contributor who mistypes one sees what there is."""
+    result = kb("chek")
+    assert result.code == 2
+    assert "invalid choice: 'chek'" in result.err
+    assert all(f"'{command}'" in result.err for command in COMMANDS)
+
+
+def test_a_command_imports_only_what_it_needs():
+    """`kb check` runs in every pre-commit hook and editor save: it must not load the site
+    builder (Jinja, mkdocs), which costs it more than checking the dataset does."""
+    code = (
+        "import sys\n"
+        "from generator.cli import main\n"
+        "try:\n"
+        "    main(['check', '--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in ('jinja2', 'mkdocs') if m in sys.modules))\n"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert loaded.stdout.strip().splitlines()[-1] == "[]", loaded.stdout + loaded.stderr
