@@ -32,10 +32,10 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
 
-# Browser scripts the site serves itself (Mermaid), pinned with their integrity in vendor.txt.
-VENDORED := .cache/vendor/mermaid.min.js
+# Browser scripts the site serves itself (Mermaid, Tablesort), pinned with their integrity in vendor.txt.
+VENDORED := .cache/vendor/mermaid.min.js .cache/vendor/tablesort.min.js
 vendor: $(VENDORED)
-$(VENDORED): vendor.txt tools/fetch-vendor
+$(VENDORED) &: vendor.txt tools/fetch-vendor
 	tools/fetch-vendor
 
 site: $(VENV)/.installed $(VENDORED)

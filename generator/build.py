@@ -42,8 +42,8 @@ ROOT_PAGES = {
 # the .cache/ beside the generator, since they belong to the site's toolchain, not to a
 # knowledge base. Page in the build folder -> fetched file.
 VENDORED_ASSETS = {
-    "assets/vendor/mermaid.min.js": Path(__file__).resolve().parent.parent
-    / ".cache/vendor/mermaid.min.js",
+    f"assets/vendor/{name}": Path(__file__).resolve().parent.parent / ".cache/vendor" / name
+    for name in ("mermaid.min.js", "tablesort.min.js")
 }
 MKDOCS_CONFIG = "mkdocs.yml"
 # A knowledge base without an mkdocs.yml of its own (a test fixture, a synthetic benchmark) is

@@ -36,7 +36,7 @@ from tests.hostile_site import (
 
 pytestmark = pytest.mark.slow
 
-THEME_SCRIPTS = ("assets/javascripts/", "assets/vendor/mermaid.min.js")
+THEME_SCRIPTS = ("assets/javascripts/", "assets/vendor/", "assets/sortable-tables.js")
 SITE_NAME = "Handset Atlas"
 
 

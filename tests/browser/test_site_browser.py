@@ -155,3 +155,24 @@ def test_relationship_diagram_is_drawn_from_the_sites_own_script(
     page.screenshot(path=str(screenshot_dir / "diagram.png"))
     page.problems.assert_none()
     assert page.problems.external_requests == []
+
+
+def column_texts(page, column: int) -> list[str]:
+    return page.locator(f"article table tbody tr td:nth-child({column})").all_inner_texts()
+
+
+def test_index_tables_sort_by_a_click_on_a_heading(real_site, page):
+    """Index tables are sortable (vendored Tablesort): a click on a heading sorts the rows by
+    that column, a second click reverses them."""
+    page.goto(real_site.url("organizations/"))
+    heading = page.locator("article table thead th", has_text="Roles").first
+    column = 1 + page.locator("article table thead th").all_inner_texts().index("Roles")
+    before = column_texts(page, column)
+    heading.click()
+    first = column_texts(page, column)
+    assert sorted(first, key=str.casefold) in (first, first[::-1]), first
+    assert first != before, "the click changed nothing"
+    heading.click()
+    assert column_texts(page, column) == first[::-1]
+    page.problems.assert_none()
+    assert page.problems.external_requests == []
