@@ -621,6 +621,250 @@ class PageContext:
             )
         return _safe("\n".join(lines))
 
+    # Blocks --------------------------------------------------------------------------------
+    # The sections record pages share, each built in one call. They were Jinja macros
+    # (_macros.md.j2, which still offers them under their old names, now calling these): a
+    # page made about 70 template calls, each going through Jinja's call and escaping machinery,
+    # and that was most of the rendering time. Each block returns exactly the Markdown its macro
+    # produced, and calls the helpers above in the same order (footnotes are numbered in the
+    # order `cite` is called; dependencies are recorded by the reads the helpers make).
+
+    def key_facts_block(self, record: Record, extra: Iterable = ()) -> Markup:
+        """The key-facts table; `extra` adds (label, value) rows of escaped Markdown."""
+        rows = ["| Key fact | Value |\n| --- | --- |\n"]
+        for label, value in self.key_facts(record):
+            rows.append(f"| {label} | {value} |\n")
+        for label, value in extra:
+            rows.append(f"| {_finalize(label)} | {_finalize(value)} |\n")
+        return _safe("".join(rows))
+
+    def summary_block(self, record: Record, name: str = "summary") -> Markup:
+        """The record's summary (or another text field) followed by its citations."""
+        if record.text(name):
+            text = self.text(record, name)
+            return _safe(f"{text} {self.cite(record.get('citations'))}\n")
+        return _safe(f"*No summary recorded.* {self.cite(record.get('citations'))}\n")
+
+    def status(self, relationship: Record) -> Markup:
+        """'**cancelled** (2019-03)': a relationship's current status and its date."""
+        status = relationship.current_status
+        if status:
+            date = self.date(relationship.current_status_date, "date not recorded")
+            return _safe(f"**{_md(humanize(status))}** ({date})")
+        return _md(NOT_RECORDED)
+
+    def status_history_block(self, relationship: Record) -> Markup:
+        """A relationship's status history as a table, one row a step."""
+        rows = ["| Step | Status | Date | Note |\n| --- | --- | --- | --- |\n"]
+        for index, step in enumerate(relationship.get("status_history", [])):
+            status = _md(humanize(step["status"]))
+            cited = self.cite(step.get("citations"))
+            date = self.record_date(relationship, "status_history", index, "date")
+            note = self.text(relationship, "status_history", index, "note", empty="–")
+            rows.append(f"| {index + 1} | {status} {cited} | {date} | {note} |\n")
+        return _safe("".join(rows))
+
+    def relationships_block(
+        self, record: Record, items: list[Record], title: str = "Relationships"
+    ) -> Markup:
+        """Each relationship in full: summary, type, parties, status and status history."""
+        if not items:
+            return _safe("")
+        out = [f"## {escape.md_text(title)}\n\n"]
+        for relationship in items:
+            out.append(f"### {self.anchor(relationship)}{escape.md_text(relationship.label)}\n\n")
+            if relationship.text("summary"):
+                out.append(f"{self.text(relationship, 'summary')}\n\n")
+            out.append(f"- **Type:** {_md(humanize(relationship.get('type')))}\n")
+            out.append(f"- **Parties:** {self.links(relationship.get('parties'))}\n")
+            if relationship.get("products"):
+                out.append(f"- **Products:** {self.links(relationship.get('products'))}\n")
+            out.append(f"- **Current status:** {self.status(relationship)}\n")
+            out.append(f"- **Record:** {self.link(relationship)}\n\n")
+            out.append(f"{self.status_history_block(relationship)}\n\n")
+        return _safe("".join(out))
+
+    def blockquote(self, quote: Record) -> Markup:
+        """A quote as a blockquote: its words, speaker, date, page and citations."""
+        opening = f"> {self.anchor(quote)}{self.quote_text(quote)}\n>\n"
+        speaker = self.link(quote.get("speaker"))
+        said = self.record_date(quote, "said", empty="date not recorded")
+        page = self.link(quote, "Quote page")
+        cited = self.cite(quote.get("citations"))
+        return _safe(f"{opening}> — {speaker}, {said}. {page} {cited}\n")
+
+    def quotes_block(self, items: list[Record], title: str = "Quotes") -> Markup:
+        if not items:
+            return _safe("")
+        out = [f"## {escape.md_text(title)}\n\n"]
+        for quote in items:
+            out.append(f"{self.blockquote(quote)}\n\n")
+        return _safe("".join(out))
+
+    def events_block(self, items: list[Record], title: str = "Events") -> Markup:
+        if not items:
+            return _safe("")
+        out = [f"## {escape.md_text(title)}\n\n| Date | Event | Type |\n| --- | --- | --- |\n"]
+        for event in items:
+            date = self.record_date(event, "date")
+            kind = _md(humanize(event.get("type")))
+            out.append(f"| {date} | {self.anchor(event)}{self.link(event)} | {kind} |\n")
+        out.append("\n")
+        return _safe("".join(out))
+
+    def diagram_block(self, record: Record) -> Markup:
+        graph = self.diagram(record)
+        return _safe(f"## Diagram\n\n{graph}\n\n" if graph else "")
+
+    def note_block(self, record: Record) -> Markup:
+        """An editorial note, as an admonition."""
+        if not record.text("note"):
+            return _safe("")
+        return _safe(f'!!! note "Editorial note"\n    {self.text(record, "note")}\n\n')
+
+    def referenced_by_block(self, record: Record) -> Markup:
+        groups = self.referenced_by(record)
+        if not groups:
+            return _safe("")
+        out = ["## Referenced by\n\n"]
+        for referrer, places in groups:
+            kind = escape.md_text(referrer.schema.title.lower())
+            out.append(f"- {self.anchor(referrer)}{self.link(referrer)} ({kind}): {places}\n")
+        out.append("\n")
+        return _safe("".join(out))
+
+    def sources_block(self) -> Markup:
+        """The page's footnotes under a heading (nothing when the page cites nothing).
+
+        NOTE: call it last: it lists the citations the page's other blocks have made."""
+        notes = self.footnotes()
+        if not notes:
+            return _safe("")
+        return _safe(
+            "## Sources\n\nEach numbered note names the source of a claim on this page, with the "
+            f"passage it rests on.\n\n{notes}\n"
+        )
+
+    # Blocks of one kind of page ------------------------------------------------------------
+
+    def products_made_block(self, organization: Record) -> Markup:
+        """An organization's products: name, category, announced, released."""
+        made = self.kb.referring(organization, "product", "maker")
+        if not made:
+            return _safe("")
+        out = [
+            "## Products\n\n| Product | Category | Announced | Released |\n"
+            "| --- | --- | --- | --- |\n"
+        ]
+        for product in made:
+            category = _md(humanize(product.get("category")))
+            announced = self.record_date(product, "announced")
+            released = self.record_date(product, "released")
+            out.append(f"| {self.link(product)} | {category} | {announced} | {released} |\n")
+        out.append("\n")
+        return _safe("".join(out))
+
+    def sold_here_block(self, retailer: Record) -> Markup:
+        """The products a retailer or carrier sells, with where and since when."""
+        sold = self.sold_here(retailer)
+        if not sold:
+            return _safe("")
+        out = [
+            "## Products sold here\n\n| Product | Maker | Market | Channel | Since |\n"
+            "| --- | --- | --- | --- | --- |\n"
+        ]
+        for product, index, place in sold:
+            product_link = self.link(product)
+            cited = self.cite(place.get("citations"))
+            maker = self.link(product.get("maker"))
+            market = self.optional(place.get("market"))
+            channel = self.optional_value(place.get("channel"))
+            since = self.record_date(product, "sold_at", index, "since")
+            out.append(
+                f"| {product_link} {cited} | {maker} | {market} | {channel} | {since} |\n"
+            )
+        out.append("\n")
+        return _safe("".join(out))
+
+    def people_block(self, organization: Record) -> Markup:
+        """The positions people hold or held at an organization."""
+        staff = self.positions_at(organization)
+        if not staff:
+            return _safe("")
+        out = ["## People\n\n| Person | Title | From | To |\n| --- | --- | --- | --- |\n"]
+        for person, index, position in staff:
+            title = escape.md_cell(position.get("title"))
+            start = self.record_date(person, "positions", index, "from")
+            end = self.record_date(person, "positions", index, "to")
+            out.append(f"| {self.link(person)} | {title} | {start} | {end} |\n")
+        out.append("\n")
+        return _safe("".join(out))
+
+    def published_block(self, publisher: Record) -> Markup:
+        """The sources an organization published."""
+        published = self.kb.referring(publisher, "source", "publisher")
+        if not published:
+            return _safe("")
+        out = ["## Sources it published\n\n"]
+        out.extend(f"- {self.source_reference(source)}\n" for source in published)
+        out.append("\n")
+        return _safe("".join(out))
+
+    def positions_block(self, person: Record) -> Markup:
+        """A person's positions as a table (the section's heading is the template's)."""
+        positions = person.get("positions")
+        if not positions:
+            return _safe("No positions recorded.\n")
+        out = ["| Organization | Title | From | To |\n| --- | --- | --- | --- |\n"]
+        for index, position in enumerate(positions):
+            organization = self.link(position["organization"])
+            title = escape.md_cell(position["title"])
+            start = self.record_date(person, "positions", index, "from")
+            end = self.record_date(person, "positions", index, "to")
+            out.append(f"| {organization} | {title} | {start} | {end} |\n")
+        return _safe("".join(out))
+
+    def where_sold_block(self, product: Record) -> Markup:
+        """Where a product is sold, as a table (the section's heading is the template's)."""
+        places = product.get("sold_at")
+        if not places:
+            return _safe("No retailer or market recorded.\n")
+        out = ["| Retailer | Market | Channel | Since |\n| --- | --- | --- | --- |\n"]
+        for index, place in enumerate(places):
+            retailer = self.link(place["retailer"])
+            cited = self.cite(place.get("citations"))
+            market = self.optional(place.get("market"))
+            channel = self.optional_value(place.get("channel"))
+            since = self.record_date(product, "sold_at", index, "since")
+            out.append(f"| {retailer} {cited} | {market} | {channel} | {since} |\n")
+        return _safe("".join(out))
+
+    def known_through_block(self, source: Record) -> Markup:
+        """The sources that report or quote this one."""
+        citing = self.kb.referring(source, "source", "cites")
+        if not citing:
+            return _safe("")
+        out = ["## Known through\n\nThis source is reported or quoted by:\n\n"]
+        out.extend(f"- {self.source_reference(other)}\n" for other in citing)
+        out.append("\n")
+        return _safe("".join(out))
+
+    def claims_block(self, source: Record) -> Markup:
+        """Every claim citing a source, grouped by the record making it (the section's
+        heading is the template's)."""
+        claims = self.claims(source)
+        if not claims:
+            return _safe("No record cites this source yet.\n\n")
+        out = []
+        for claimant, uses in claims:
+            out.append(f"### {self.anchor(claimant)}{self.link(claimant)}\n\n")
+            for use in uses:
+                where = self.claim_where(claimant, use.path)
+                via = self.via_note(source, use.citation)
+                out.append(f"- {where}{via}.{self.excerpt(use.citation)}\n")
+            out.append("\n")
+        return _safe("".join(out))
+
 
 def neighbour_edges(kb: KnowledgeBase, record: Record) -> list[tuple[Record, str, Record]]:
     """(from, label, to) for a record's direct neighbours, from its fields and its backlinks
