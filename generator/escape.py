@@ -50,12 +50,16 @@ _REFERENCES = {ord(ch): _reference(ch) for ch in _SPECIAL}
 # Characters with no business on a page: controls, invisible format characters (bidi
 # overrides, zero-width marks), lone surrogates (they cannot even be written as UTF-8).
 _DROPPED_CATEGORIES = {"Cc", "Cf", "Cs"}
+_BREAKS_AS_SPACES = {ord("\n"): " ", ord("\t"): " "}
 
 
 def _clean(text: str) -> str:
     """Drop characters that have no business on a page. Validation rejects them already (see
     validate.check_characters); this is the second line of defence."""
-    if text.isascii() and text.isprintable():  # the common case, checked at C speed
+    # The common cases, checked at C speed: a printable string holds no character of the
+    # "Other" categories (nor any separator but the space), so none to drop; nor does one that
+    # is printable once its line breaks and tabs (which stay) are read as spaces.
+    if text.isprintable() or text.translate(_BREAKS_AS_SPACES).isprintable():
         return text
     return "".join(
         ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in _DROPPED_CATEGORIES
@@ -79,9 +83,17 @@ def md_cell(text: object) -> str:
     return md_text(text) or "&nbsp;"
 
 
+_URL_SAFE = ":/?#[]@!$&'*+,;=%~-._"
+# A URL made only of characters `quote` leaves as they are (ASCII letters and digits, and
+# _URL_SAFE): most targets (our own relative links) are, and need not go through `quote`.
+_URL_UNCHANGED = re.compile(r"[A-Za-z0-9:/?#\[\]@!$&'*+,;=%~\-._]*")
+
+
 def md_url(url: str) -> str:
     """A link target: percent-encode what could end or break a Markdown link destination."""
-    return quote(url, safe=":/?#[]@!$&'*+,;=%~-._")
+    if _URL_UNCHANGED.fullmatch(url):
+        return url
+    return quote(url, safe=_URL_SAFE)
 
 
 def md_link(label: object, url: str, title: str | None = None) -> str:
@@ -106,7 +118,15 @@ def html_attr(text: object) -> str:
 def mermaid_label(text: object) -> str:
     """A label inside a quoted Mermaid label ("..."): Mermaid's own #NN; codes, no markup."""
     cleaned = " ".join(_clean(str(text)).split())
+    if cleaned.isascii():  # the common case, by table at C speed
+        return cleaned.translate(_MERMAID_CODES)
     return "".join(f"#{ord(ch)};" if (not ch.isalnum() and ch != " ") else ch for ch in cleaned)
+
+
+# mermaid_label's codes for ASCII: every character but letters, digits and the space.
+_MERMAID_CODES = {
+    code: f"#{code};" for code in range(128) if not chr(code).isalnum() and code != ord(" ")
+}
 
 
 def mermaid_id(record_id: str) -> str:

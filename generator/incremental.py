@@ -392,35 +392,77 @@ def _render_share(index: int) -> list[tuple[str, str, list[str]]]:
     ]
 
 
-def _render_records(
-    kb: KnowledgeBase,
-    override_dir: Path | None,
-    carried: frozenset[str],
-    site: Site,
-    log: DependencyLog,
-    records: list[Record],
-) -> list[RenderedPage]:
-    """Record pages, in the order of `records`: here, or shared among forked workers."""
-    global _FORKED
-    jobs = parallel_jobs(len(records))
-    if jobs <= 1:
-        return _record_pages(site, log, records)
-    shares = [records[index::jobs] for index in range(jobs)]  # each kind split evenly
-    _FORKED = (kb, override_dir, carried, shares)
-    try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=jobs - 1, mp_context=context) as pool:
-            futures = [pool.submit(_render_share, index) for index in range(1, jobs)]
-            pages = _record_pages(site, log, shares[0])
-            for future in futures:
+# The main process's share of the record pages, relative to a worker's, when rendering is
+# shared: it also renders the indexes and the timeline while the workers finish (those take
+# about a tenth of the time of all record pages), and unpickles what the workers send back.
+MAIN_SHARE = 0.8
+
+
+def _shares(records: list[Record], jobs: int) -> list[list[Record]]:
+    """`records` split among `jobs` processes, the first (this one) taking MAIN_SHARE of a
+    worker's part; each kind is spread evenly, as records come grouped by kind."""
+    weights = [MAIN_SHARE] + [1.0] * (jobs - 1)
+    shares: list[list[Record]] = [[] for _ in range(jobs)]
+    for record in records:
+        index = min(range(jobs), key=lambda i: (len(shares[i]) + 1) / weights[i])
+        shares[index].append(record)
+    return shares
+
+
+class _RecordPages:
+    """Record pages being rendered: this process's share at once, the workers' (if any) in
+    forked processes, collected by `finish`. In between, this process renders other pages."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        override_dir: Path | None,
+        carried: frozenset[str],
+        site: Site,
+        log: DependencyLog,
+        records: list[Record],
+    ):
+        global _FORKED
+        self.records = records
+        self.pool = None
+        self.futures: list = []
+        jobs = parallel_jobs(len(records))
+        if jobs <= 1:
+            self.pages = _record_pages(site, log, records)
+            return
+        shares = _shares(records, jobs)
+        _FORKED = (kb, override_dir, carried, shares)
+        try:
+            context = multiprocessing.get_context("fork")
+            self.pool = ProcessPoolExecutor(max_workers=jobs - 1, mp_context=context)
+            self.futures = [self.pool.submit(_render_share, index) for index in range(1, jobs)]
+            self.pages = _record_pages(site, log, shares[0])
+        except BaseException:
+            self.close()
+            raise
+
+    def finish(self) -> list[RenderedPage]:
+        """Every record page, in the order of `records`."""
+        if self.pool is None:
+            return self.pages
+        try:
+            pages = self.pages
+            for future in self.futures:
                 pages += [
                     RenderedPage(path, text, "records", set(deps))
                     for path, text, deps in future.result()
                 ]
-    finally:
+        finally:
+            self.close()
+        by_path = {page.path: page for page in pages}
+        return [by_path[record.page] for record in self.records]
+
+    def close(self) -> None:
+        global _FORKED
         _FORKED = None
-    by_path = {page.path: page for page in pages}
-    return [by_path[record.page] for record in records]
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
 
 
 def render_tracked(
@@ -435,17 +477,20 @@ def render_tracked(
     (and every page of the other page kinds, which are few and cheap)."""
     carried = frozenset(carried)
     site, log = _tracked_site(kb, override_dir, carried, env)
-    rendered: list[RenderedPage] = []
-    seen: set[str] = set()
-    for kind_name, page_kind in PAGE_KINDS:
-        if kind_name == "records":
-            records = (
-                [record for kind in KIND_ORDER for record in kb.by_kind.get(kind, [])]
-                if only is None
-                else only["records"]
-            )
-            pages = _render_records(kb, override_dir, carried, site, log, records)
-        else:
+    by_kind: dict[str, list[RenderedPage]] = {}
+    record_pages: _RecordPages | None = None
+    try:
+        for kind_name, page_kind in PAGE_KINDS:
+            if kind_name == "records":
+                records = (
+                    [record for kind in KIND_ORDER for record in kb.by_kind.get(kind, [])]
+                    if only is None
+                    else only["records"]
+                )
+                # NOTE: workers may still be rendering record pages while the other page
+                # kinds render here; they are collected after the loop.
+                record_pages = _RecordPages(kb, override_dir, carried, site, log, records)
+                continue
             if kind_name == "indexes" and only is not None:
                 generated = render_kind_indexes(site, only["indexes"])
             elif kind_name == "timeline" and only is not None:
@@ -458,13 +503,21 @@ def render_tracked(
             log.fields = kind_name in ("indexes", "timeline")
             model.FIELD_READS = log.field_read if log.fields else None
             try:
-                pages = [
+                by_kind[kind_name] = [
                     RenderedPage(path, text, kind_name, log.take()) for path, text in generated
                 ]
             finally:
                 log.fields = False
                 model.FIELD_READS = None
-        for page in pages:
+        if record_pages is not None:
+            by_kind["records"] = record_pages.finish()
+    finally:
+        if record_pages is not None:
+            record_pages.close()
+    rendered: list[RenderedPage] = []
+    seen: set[str] = set()
+    for kind_name, _ in PAGE_KINDS:
+        for page in by_kind.get(kind_name, ()):
             if page.path in seen or page.path in carried:
                 where = "content/" if page.path in carried else "another page kind"
                 raise DuplicatePageError(

@@ -155,6 +155,10 @@ class KnowledgeBase:
     by_kind: dict[str, list[Record]]
     citations_of_source: dict[str, list[CitationUse]]
     timeline: list[DatedEntry]
+    # `referring`'s answers: a page asks for the same list more than once (its sections and
+    # its diagram). Valid as long as the model: an edit applied in place (update_record)
+    # changes no reference and no date, so no list and no order.
+    _referring: dict[tuple, list[Record]] = field(default_factory=dict, repr=False)
 
     def get(self, record_id: str) -> Record | None:
         return self.records.get(record_id)
@@ -164,6 +168,10 @@ class KnowledgeBase:
 
     def referring(self, record: Record, kind: str, field_name: str | None = None) -> list[Record]:
         """Records of `kind` that refer to `record` (through `field_name`, if given), sorted."""
+        key = (record.id, kind, field_name)
+        known = self._referring.get(key)
+        if known is not None:
+            return list(known)
         found = {
             backlink.record.id: backlink.record
             for backlink in record.backlinks
@@ -171,7 +179,8 @@ class KnowledgeBase:
             and not backlink.in_text
             and (field_name is None or backlink.path[0] == field_name)
         }
-        return sorted(found.values(), key=_timeline_or_label_key)
+        known = self._referring[key] = sorted(found.values(), key=_timeline_or_label_key)
+        return list(known)
 
 
 def _timeline_or_label_key(record: Record) -> tuple:

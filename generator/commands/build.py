@@ -16,7 +16,7 @@ from pathlib import Path
 import jinja2
 
 from ..build import BuildError, build_markdown, build_site
-from ..pipeline import Project, find_project_root
+from ..pipeline import Project, find_project_root, one_build_process
 from ..problems import format_report
 from ..render import DuplicatePageError, TemplateUsageError
 from ..write import UnsafePagePath
@@ -36,8 +36,8 @@ def run(args: argparse.Namespace) -> int:
     project = Project(find_project_root(args.root or Path.cwd()))
     try:
         if args.markdown_only:
-            result = build_markdown(project)
-            markdown = result
+            with one_build_process():
+                markdown = build_markdown(project)
         else:
             site = build_site(project)
             markdown = site.markdown
