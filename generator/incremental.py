@@ -38,7 +38,7 @@ import stat
 import sys
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -322,7 +322,7 @@ class RenderedPage:
     path: str
     text: str
     kind: str  # the page kind that rendered it (render.PAGE_KINDS)
-    deps: set[str]
+    deps: Collection[str]  # a set; a sorted list when a forked worker rendered the page
 
 
 def _tracked_site(
@@ -449,7 +449,7 @@ class _RecordPages:
             pages = self.pages
             for future in self.futures:
                 pages += [
-                    RenderedPage(path, text, "records", set(deps))
+                    RenderedPage(path, text, "records", deps)  # sorted by the worker
                     for path, text, deps in future.result()
                 ]
         finally:
@@ -657,7 +657,8 @@ class BuildMemory:
             self.deps_path,
             {
                 "generation": self.generation,
-                "deps": {path: sorted(page.deps or ()) for path, page in self.pages.items()},
+                # Sorted already: as rendered (_remember_rendered) or as saved before.
+                "deps": {path: page.deps or [] for path, page in self.pages.items()},
             },
         )
         if saved:

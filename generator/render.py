@@ -808,9 +808,7 @@ class PageContext:
             market = self.optional(place.get("market"))
             channel = self.optional_value(place.get("channel"))
             since = self.record_date(product, "sold_at", index, "since")
-            out.append(
-                f"| {product_link} {cited} | {maker} | {market} | {channel} | {since} |\n"
-            )
+            out.append(f"| {product_link} {cited} | {maker} | {market} | {channel} | {since} |\n")
         out.append("\n")
         return _safe("".join(out))
 
