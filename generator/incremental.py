@@ -395,7 +395,7 @@ def _render_share(index: int) -> list[tuple[str, str, list[str]]]:
 # The main process's share of the record pages, relative to a worker's, when rendering is
 # shared: it also renders the indexes and the timeline while the workers finish (those take
 # about a tenth of the time of all record pages), and unpickles what the workers send back.
-MAIN_SHARE = 0.8
+MAIN_SHARE = 0.85
 
 
 def _shares(records: list[Record], jobs: int) -> list[list[Record]]:
