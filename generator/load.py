@@ -470,7 +470,8 @@ def read_fact_file(
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
         file_problem(
-            "file starts with a byte-order mark; it was read without it (run `kb fmt` to remove it)",
+            "file starts with a byte-order mark; it was read without it "
+            "(run `kb fmt` to remove it)",
             "file-bom",
             1,
             1,
@@ -624,7 +625,9 @@ def find_fact_files(
                 line=None,
                 column=None,
                 field="",
-                message="no facts folder here: run kb in the knowledge base's root or pass its path",
+                message=(
+                    "no facts folder here: run kb in the knowledge base's root or pass its path"
+                ),
                 code="facts-missing",
             )
         )

@@ -1127,7 +1127,7 @@ Page = tuple[str, str]
 
 
 # Quotation marks an excerpt may open with: straight, curly, low-9, guillemets.
-OPENING_QUOTE_MARKS = frozenset('"“„«\'‘')
+OPENING_QUOTE_MARKS = frozenset("\"“„«'‘")
 
 
 def _front(
