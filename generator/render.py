@@ -829,10 +829,14 @@ class PageContext:
     def published_block(self, publisher: Record) -> Markup:
         """The sources an organization published."""
         published = self.kb.referring(publisher, "source", "publisher")
-        if not published:
+        return self._source_list("## Sources it published\n\n", published)
+
+    def _source_list(self, heading: str, sources: list[Record]) -> Markup:
+        """A section listing sources, each as its reference; nothing when there are none."""
+        if not sources:
             return _safe("")
-        out = ["## Sources it published\n\n"]
-        out.extend(f"- {self.source_reference(source)}\n" for source in published)
+        out = [heading]
+        out.extend(f"- {self.source_reference(source)}\n" for source in sources)
         out.append("\n")
         return _safe("".join(out))
 
@@ -868,12 +872,8 @@ class PageContext:
     def known_through_block(self, source: Record) -> Markup:
         """The sources that report or quote this one."""
         citing = self.kb.referring(source, "source", "cites")
-        if not citing:
-            return _safe("")
-        out = ["## Known through\n\nThis source is reported or quoted by:\n\n"]
-        out.extend(f"- {self.source_reference(other)}\n" for other in citing)
-        out.append("\n")
-        return _safe("".join(out))
+        heading = "## Known through\n\nThis source is reported or quoted by:\n\n"
+        return self._source_list(heading, citing)
 
     def claims_block(self, source: Record) -> Markup:
         """Every claim citing a source, grouped by the record making it (the section's
