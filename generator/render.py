@@ -297,6 +297,17 @@ class PageContext:
     def record_date(self, record: Record, *path: str | int, empty: str = NOT_RECORDED) -> Markup:
         return self.date(record.date(*path), empty)
 
+    def date_cell(self, date: PartialDate | None, empty: str = NOT_RECORDED) -> Markup:
+        """A date for a table cell: as `date` shows it, with the key the sortable tables sort
+        it by (content/assets/sortable-tables.js), so that 'Nov 2017?' sorts before '2018'
+        and 'not recorded' last, whatever the words."""
+        return _safe(f'<span data-sort="{date_sort_key(date)}">{self.date(date, empty)}</span>')
+
+    def record_date_cell(
+        self, record: Record, *path: str | int, empty: str = NOT_RECORDED
+    ) -> Markup:
+        return self.date_cell(record.date(*path), empty)
+
     def value(self, value: object) -> Markup:
         return _human(value)
 
@@ -687,7 +698,7 @@ class PageContext:
         for index, step in enumerate(relationship.get("status_history", [])):
             status = _human(step["status"])
             cited = self.cite(step.get("citations"))
-            date = self.record_date(relationship, "status_history", index, "date")
+            date = self.record_date_cell(relationship, "status_history", index, "date")
             note = self.text(relationship, "status_history", index, "note", empty="–")
             rows.append(f"| {index + 1} | {status} {cited} | {date} | {note} |\n")
         return _safe("".join(rows))
@@ -734,7 +745,7 @@ class PageContext:
             return _safe("")
         out = [f"## {escape.md_text(title)}\n\n| Date | Event | Type |\n| --- | --- | --- |\n"]
         for event in items:
-            date = self.record_date(event, "date")
+            date = self.record_date_cell(event, "date")
             kind = _human(event.get("type"))
             out.append(f"| {date} | {self.anchor(event)}{self.link(event)} | {kind} |\n")
         out.append("\n")
@@ -786,8 +797,8 @@ class PageContext:
         ]
         for product in made:
             category = _human(product.get("category"))
-            announced = self.record_date(product, "announced")
-            released = self.record_date(product, "released")
+            announced = self.record_date_cell(product, "announced")
+            released = self.record_date_cell(product, "released")
             out.append(f"| {self.link(product)} | {category} | {announced} | {released} |\n")
         out.append("\n")
         return _safe("".join(out))
@@ -807,7 +818,7 @@ class PageContext:
             maker = self.link(product.get("maker"))
             market = self.optional(place.get("market"))
             channel = self.optional_value(place.get("channel"))
-            since = self.record_date(product, "sold_at", index, "since")
+            since = self.record_date_cell(product, "sold_at", index, "since")
             out.append(f"| {product_link} {cited} | {maker} | {market} | {channel} | {since} |\n")
         out.append("\n")
         return _safe("".join(out))
@@ -820,8 +831,8 @@ class PageContext:
         out = ["## People\n\n| Person | Title | From | To |\n| --- | --- | --- | --- |\n"]
         for person, index, position in staff:
             title = escape.md_cell(position.get("title"))
-            start = self.record_date(person, "positions", index, "from")
-            end = self.record_date(person, "positions", index, "to")
+            start = self.record_date_cell(person, "positions", index, "from")
+            end = self.record_date_cell(person, "positions", index, "to")
             out.append(f"| {self.link(person)} | {title} | {start} | {end} |\n")
         out.append("\n")
         return _safe("".join(out))
@@ -849,8 +860,8 @@ class PageContext:
         for index, position in enumerate(positions):
             organization = self.link(position["organization"])
             title = escape.md_cell(position["title"])
-            start = self.record_date(person, "positions", index, "from")
-            end = self.record_date(person, "positions", index, "to")
+            start = self.record_date_cell(person, "positions", index, "from")
+            end = self.record_date_cell(person, "positions", index, "to")
             out.append(f"| {organization} | {title} | {start} | {end} |\n")
         return _safe("".join(out))
 
@@ -865,7 +876,7 @@ class PageContext:
             cited = self.cite(place.get("citations"))
             market = self.optional(place.get("market"))
             channel = self.optional_value(place.get("channel"))
-            since = self.record_date(product, "sold_at", index, "since")
+            since = self.record_date_cell(product, "sold_at", index, "since")
             out.append(f"| {retailer} {cited} | {market} | {channel} | {since} |\n")
         return _safe("".join(out))
 
@@ -924,8 +935,8 @@ class PageContext:
             name = f"{self.anchor(record)}{self.link(record)}"
             maker = self.link(record.get("maker"))
             category = _human(record.get("category"))
-            announced = self.record_date(record, "announced")
-            released = self.record_date(record, "released")
+            announced = self.record_date_cell(record, "announced")
+            released = self.record_date_cell(record, "released")
             rows.append(f"| {name} | {maker} | {category} | {announced} | {released} |\n")
         return _safe("".join(rows))
 
@@ -943,7 +954,7 @@ class PageContext:
     def event_rows(self, records: list[Record]) -> Markup:
         rows = []
         for record in records:
-            date = self.record_date(record, "date")
+            date = self.record_date_cell(record, "date")
             name = f"{self.anchor(record)}{self.link(record)}"
             kind = _human(record.get("type"))
             participants = self.links(record.get("participants"))
@@ -956,7 +967,7 @@ class PageContext:
             name = f"{self.anchor(record)}{self.source_title(record)}"
             kind = self.optional_value(record.get("kind"))
             publisher = self.links([record.get("publisher")] if record.get("publisher") else [])
-            published = self.record_date(record, "published")
+            published = self.record_date_cell(record, "published")
             claims = len(self.kb.citations_of_source.get(record.id, []))
             rows.append(f"| {name} | {kind} | {publisher} | {published} | {claims} |\n")
         return _safe("".join(rows))
@@ -964,7 +975,7 @@ class PageContext:
     def timeline_rows(self, entries: list) -> Markup:
         rows = []
         for entry in entries:
-            date = self.date(entry.date)
+            date = self.date_cell(entry.date)
             what = self.timeline_what(entry)
             record = f"{self.anchor(entry.record)}{self.link(entry.record)}"
             rows.append(f"| {date} | {what} | {record} |\n")
@@ -1128,6 +1139,15 @@ Page = tuple[str, str]
 
 # Quotation marks an excerpt may open with: straight, curly, low-9, guillemets.
 OPENING_QUOTE_MARKS = frozenset("\"“„«'‘")
+
+
+def date_sort_key(date: PartialDate | None) -> str:
+    """The text a sortable table orders a date cell by: the first day it could mean, then the
+    wider span first (as the timeline orders them); dates not recorded after every date."""
+    if date is None:
+        return "zzzz"
+    span = min((date.latest() - date.earliest()).days, 9_999_999)
+    return f"{date.earliest().isoformat()}-{9_999_999 - span:07d}"
 
 
 def _front(

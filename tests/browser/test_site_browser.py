@@ -176,3 +176,20 @@ def test_index_tables_sort_by_a_click_on_a_heading(real_site, page):
     assert column_texts(page, column) == first[::-1]
     page.problems.assert_none()
     assert page.problems.external_requests == []
+
+
+def test_dates_sort_by_when_not_by_their_words(real_site, page):
+    """A date column sorts by the date's key (earliest day, wider spans first, not recorded
+    last), not by its words: 'until Nov 2017?' and '2014' do not sort as text."""
+    page.goto(real_site.url("events/"))
+    page.locator("article table thead th", has_text="Date").first.click()
+    cells = page.locator("article table tbody tr td:first-child")
+    keys = cells.evaluate_all("cells => cells.map(c => c.getAttribute('data-sort'))")
+    shown = cells.all_inner_texts()
+    assert None not in keys, f"a date cell without a sort key: {shown}"
+    assert keys in (sorted(keys), sorted(keys, reverse=True)), shown
+    # On the real events the words sort otherwise ('2014' < 'Nov 2017?' < 'until 2018'):
+    # the click sorted by the keys, not by the words.
+    as_text = sorted(shown, key=str.casefold)
+    assert shown not in (as_text, as_text[::-1]), f"sorted as text: {shown}"
+    page.problems.assert_none()
