@@ -244,11 +244,16 @@ def build_after_edit(
         )
         result = MarkdownResult(check=outcome)
         with timed(timings, "render"):
-            carried = carried_pages(project)
+            # Only fact files changed (apply_edits says so), so the carried pages (content/,
+            # the vendored scripts: megabytes) are as the last build wrote them: kept on disk,
+            # neither read nor compared again.
+            carried = {path: page for path, page in memory.pages.items() if page.kind == "carried"}
             rendered, kept = memory.render(
                 applied.kb, project.templates_dir, carried, applied.edited_fields
             )
-            result.pages = BuildPages({**carried, **rendered}, kept, project.build_dir)
+            memory.pages.update(carried)
+            kept |= set(carried)
+            result.pages = BuildPages(rendered, kept, project.build_dir)
         with timed(timings, "write"):
             result.report = write_pages(
                 project.build_dir, result.pages.fresh, keep=kept, delete_stale=False
