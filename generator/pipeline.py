@@ -91,13 +91,8 @@ def cyclic_gc_paused() -> Iterator[None]:
     10,000 records that was a third of the time before the pages (measured by `kb bench`).
     The build makes little cyclic garbage, so the collector runs once, at the end, instead.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with _collector_off(freeze_after=False):
         yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 @contextmanager
@@ -113,13 +108,20 @@ def one_build_process() -> Iterator[None]:
     serve: a long-running process needs the last build's objects collected once it is done
     with them.
     """
+    with _collector_off(freeze_after=True):
+        yield
+
+
+@contextmanager
+def _collector_off(freeze_after: bool) -> Iterator[None]:
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if was_enabled:
-            gc.freeze()
+            if freeze_after:
+                gc.freeze()
             gc.enable()
 
 

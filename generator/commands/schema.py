@@ -15,16 +15,11 @@ from pathlib import Path
 from ..pipeline import find_project_root
 from ..schema import default_schemas
 from ..schema_outputs import stale_files, write_files
+from . import add_root_argument
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "root",
-        nargs="?",
-        type=Path,
-        metavar="PATH",
-        help="knowledge base root (default: the one the current folder is in)",
-    )
+    add_root_argument(parser)
     parser.add_argument(
         "--check",
         action="store_true",
