@@ -42,3 +42,25 @@ def run_kb(*args: str | os.PathLike, cwd: Path | None = None, timeout: int = 600
 def kb():
     """The `run_kb` function, as a fixture (session-wide: module fixtures may use it too)."""
     return run_kb
+
+
+# `make expected` sets this: the expected reports are rewritten from what kb says now.
+UPDATE_EXPECTED = os.environ.get("UPDATE_EXPECTED") == "1"
+
+
+def assert_matches_expected(actual: str, expected_file: Path, what: str) -> None:
+    """Compare a report with its expected file (a tested contract), or rewrite the file under
+    `make expected`; `what` names the case in the failure message."""
+    if UPDATE_EXPECTED:
+        expected_file.write_text(actual, encoding="utf-8")
+        return
+    shown = (
+        expected_file.relative_to(REPO_ROOT)
+        if expected_file.is_relative_to(REPO_ROOT)
+        else expected_file
+    )
+    assert expected_file.exists(), f"{shown} is missing: run `make expected`"
+    assert actual == expected_file.read_text(encoding="utf-8"), (
+        f"the report for {what} changed. If on purpose, regenerate with `make expected` and "
+        "review the diff."
+    )

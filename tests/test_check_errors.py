@@ -19,7 +19,7 @@ the `$ kb ...` lines to run (default: `$ kb check`) or leave it out, and regener
 
 To regenerate every expected.txt after changing a message on purpose (then review the diff):
 
-    UPDATE_EXPECTED=1 .venv/bin/python -m pytest tests/test_check_errors.py
+    make expected
 
 Files in tests/errors/ are kept byte for byte by git (see tests/errors/.gitattributes): some
 hold tabs or bytes that are not UTF-8 on purpose.
@@ -39,10 +39,10 @@ from typing import Any
 import pytest
 
 from generator.pipeline import Project, check_project
+from tests.conftest import assert_matches_expected
 
 ERRORS_DIR = Path(__file__).resolve().parent / "errors"
 EXPECTED = "expected.txt"
-UPDATE = os.environ.get("UPDATE_EXPECTED") == "1"
 CASES = sorted(path.name for path in ERRORS_DIR.iterdir() if (path / "facts").is_dir())
 
 # Every class of problem issue 2 asks `kb check` to catch, by the code problems carry: the
@@ -118,20 +118,7 @@ def test_error_report(case: str, case_runs):
         assert "Traceback" not in result.out
         blocks.append(f"$ kb {shlex.join(args)}\n{result.out}[exit {result.code}]\n")
     actual = "\n".join(blocks)
-    expected_file = ERRORS_DIR / case / EXPECTED
-    if UPDATE:
-        expected_file.write_text(actual, encoding="utf-8")
-        return
-    assert expected_file.exists(), (
-        f"{expected_file.relative_to(ERRORS_DIR.parent.parent)} is missing: "
-        "run UPDATE_EXPECTED=1 .venv/bin/python -m pytest tests/test_check_errors.py"
-    )
-    expected = expected_file.read_text(encoding="utf-8")
-    assert actual == expected, (
-        f"`kb` output for tests/errors/{case} changed. If on purpose, regenerate with "
-        "UPDATE_EXPECTED=1 .venv/bin/python -m pytest tests/test_check_errors.py and review "
-        "the diff."
-    )
+    assert_matches_expected(actual, ERRORS_DIR / case / EXPECTED, f"tests/errors/{case}")
 
 
 @pytest.fixture(scope="module")

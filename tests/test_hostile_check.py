@@ -16,7 +16,7 @@ KB), are made by the case's entry in GENERATED below; their folders hold only `e
 
 To regenerate every expected.txt after changing a message on purpose (then review the diff):
 
-    UPDATE_EXPECTED=1 .venv/bin/python -m pytest tests/test_hostile_check.py
+    make expected
 """
 
 from __future__ import annotations
@@ -36,12 +36,11 @@ import pytest
 from generator.load import MAX_FACT_FILE_BYTES, MAX_NESTING_DEPTH
 from generator.pipeline import Project, check_project
 from generator.validate import check_url
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, assert_matches_expected
 
 HOSTILE_DIR = Path(__file__).resolve().parent / "hostile"
 BASE = HOSTILE_DIR / "_base" / "facts"
 EXPECTED = "expected.txt"
-UPDATE = os.environ.get("UPDATE_EXPECTED") == "1"
 # A hang guard only (a healthy run takes about a second): never a timing assertion.
 HANG_GUARD_SECONDS = 120
 # Address space for one `kb check` of an expansion bomb: Python and ruamel.yaml need about
@@ -193,19 +192,7 @@ def test_hostile_report(case: str, tmp_path: Path):
     before = snapshot(root)
     actual = transcript(root, "check", memory=MEMORY_LIMIT_BYTES)
     assert snapshot(root) == before, "kb check changed the knowledge base"
-    expected_file = HOSTILE_DIR / case / EXPECTED
-    if UPDATE:
-        expected_file.write_text(actual, encoding="utf-8")
-        return
-    assert expected_file.exists(), (
-        f"tests/hostile/{case}/{EXPECTED} is missing: run "
-        "UPDATE_EXPECTED=1 .venv/bin/python -m pytest tests/test_hostile_check.py"
-    )
-    assert actual == expected_file.read_text(encoding="utf-8"), (
-        f"`kb check` output for tests/hostile/{case} changed. If on purpose, regenerate with "
-        "UPDATE_EXPECTED=1 .venv/bin/python -m pytest tests/test_hostile_check.py and review "
-        "the diff."
-    )
+    assert_matches_expected(actual, HOSTILE_DIR / case / EXPECTED, f"tests/hostile/{case}")
 
 
 @pytest.fixture(scope="module")
