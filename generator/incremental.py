@@ -31,15 +31,12 @@ random edits, that this gives exactly the pages a full build gives.
 
 from __future__ import annotations
 
-import multiprocessing
+import functools
 import os
 import secrets
 import stat
-import sys
-import threading
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,6 +53,7 @@ from .cache import (
 )
 from .load import FactFile, read_fact_file
 from .model import CitationUse, KnowledgeBase, Record
+from .parallel import ForkedWorkers, parallel_jobs
 from .pipeline import Project
 from .problems import Problem, ProblemCollector
 from .render import (
@@ -354,42 +352,6 @@ def _record_pages(site: Site, log: DependencyLog, records: list[Record]) -> list
 # Record pages are rendered by several processes when there are at least this many (and the
 # machine has several cores): below it, starting the processes costs more than it saves.
 PARALLEL_MIN_PAGES = 2_000
-MAX_JOBS = 8
-_FORKED: tuple | None = None  # what forked workers render from, set just before they fork
-
-
-def parallel_jobs(pages: int) -> int:
-    """How many processes to render `pages` record pages with (1: this one alone).
-
-    Several only on Linux, where workers fork and share the model without copying it, and
-    only from a process with no other thread (forking one that has threads is unsafe; `kb
-    serve` has some, and renders few pages at a time anyway). KB_JOBS=N sets the number.
-    """
-    wanted = os.environ.get("KB_JOBS", "")
-    if wanted.isdigit():
-        jobs = int(wanted)
-    elif hasattr(os, "sched_getaffinity"):
-        jobs = len(os.sched_getaffinity(0))
-    else:
-        jobs = os.cpu_count() or 1
-    if (
-        jobs <= 1
-        or pages < PARALLEL_MIN_PAGES
-        or not sys.platform.startswith("linux")
-        or threading.active_count() > 1
-    ):
-        return 1
-    return min(jobs, MAX_JOBS)
-
-
-def _render_share(index: int) -> list[tuple[str, str, list[str]]]:
-    """In a forked worker: the record pages of one share, with what each read."""
-    kb, override_dir, carried, shares = _FORKED
-    site, log = _tracked_site(kb, override_dir, carried)
-    return [
-        (page.path, page.text, sorted(page.deps))
-        for page in _record_pages(site, log, shares[index])
-    ]
 
 
 # The main process's share of the record pages, relative to a worker's, when rendering is
@@ -422,20 +384,26 @@ class _RecordPages:
         log: DependencyLog,
         records: list[Record],
     ):
-        global _FORKED
         self.records = records
-        self.pool = None
-        self.futures: list = []
-        jobs = parallel_jobs(len(records))
+        self.workers: ForkedWorkers | None = None
+        jobs = parallel_jobs(len(records), PARALLEL_MIN_PAGES)
         if jobs <= 1:
             self.pages = _record_pages(site, log, records)
             return
+
+        def render_share(share: list[Record]) -> list[tuple[str, str, list[str]]]:
+            """In a forked worker: the share's pages, with what each read."""
+            worker_site, worker_log = _tracked_site(kb, override_dir, carried)
+            return [
+                (page.path, page.text, sorted(page.deps))
+                for page in _record_pages(worker_site, worker_log, share)
+            ]
+
         shares = _shares(records, jobs)
-        _FORKED = (kb, override_dir, carried, shares)
+        self.workers = ForkedWorkers(
+            [functools.partial(render_share, share) for share in shares[1:]]
+        )
         try:
-            context = multiprocessing.get_context("fork")
-            self.pool = ProcessPoolExecutor(max_workers=jobs - 1, mp_context=context)
-            self.futures = [self.pool.submit(_render_share, index) for index in range(1, jobs)]
             self.pages = _record_pages(site, log, shares[0])
         except BaseException:
             self.close()
@@ -443,26 +411,20 @@ class _RecordPages:
 
     def finish(self) -> list[RenderedPage]:
         """Every record page, in the order of `records`."""
-        if self.pool is None:
+        if self.workers is None:
             return self.pages
-        try:
-            pages = self.pages
-            for future in self.futures:
-                pages += [
-                    RenderedPage(path, text, "records", deps)  # sorted by the worker
-                    for path, text, deps in future.result()
-                ]
-        finally:
-            self.close()
+        pages = self.pages
+        for share in self.workers.results():
+            pages += [
+                RenderedPage(path, text, "records", deps)  # sorted by the worker
+                for path, text, deps in share
+            ]
         by_path = {page.path: page for page in pages}
         return [by_path[record.page] for record in self.records]
 
     def close(self) -> None:
-        global _FORKED
-        _FORKED = None
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+        if self.workers is not None:
+            self.workers.close()
 
 
 def render_tracked(

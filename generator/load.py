@@ -14,8 +14,9 @@ file is skipped (its data is None), so one run reports every file.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
-import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from ruamel.yaml.events import AliasEvent
 
 from .cache import RecordCache, content_key
 from .fastload import read_plain_data
+from .parallel import ForkedWorkers, parallel_jobs, split
 from .problems import Problem, ProblemCollector, printable
 from .schema import SchemaSet
 
@@ -113,6 +115,23 @@ class FactFile:
             _TreeCopier(self).copy(new_fact_yaml().load(self.text), ())
         except Exception:  # noqa: BLE001 - the fast path read it; tests hold both to agree
             pass  # positions then fall back to the top of the file, never a traceback
+
+    # What reading the file sets (read_fact_file), as a forked reader sends it back.
+    _READ_STATE = (
+        "text",
+        "data",
+        "positions_pending",
+        "digest",
+        "key_positions",
+        "value_positions",
+    )
+
+    def read_state(self) -> tuple:
+        return tuple(getattr(self, name) for name in self._READ_STATE)
+
+    def set_read_state(self, state: tuple) -> None:
+        for name, value in zip(self._READ_STATE, state, strict=True):
+            setattr(self, name, value)
 
     def problem(
         self,
@@ -633,19 +652,10 @@ def find_fact_files(
         )
         return facts
     folders = schemas.by_plural
-    facts_prefix = len(str(facts_dir)) + 1
-    # rglob does not descend into linked folders; links are reported below, never followed.
-    for path in sorted(facts_dir.rglob("*")):
-        parts = tuple(str(path)[facts_prefix:].split(os.sep))  # the path's parts below facts/
-        if any(part.startswith(".") for part in parts):
-            continue
-        rel = "facts/" + "/".join(parts) if facts_dir == root / "facts" else _relative(path, root)
-        try:
-            # One lstat tells link, folder and regular file apart (is_dir() and is_file()
-            # would each stat again, and follow links).
-            mode = path.lstat().st_mode
-        except OSError:
-            mode = 0
+    in_root = facts_dir == root / "facts"
+    for parts, entry in _sorted_tree(str(facts_dir), ()):
+        path = Path(entry.path)
+        rel = "facts/" + "/".join(parts) if in_root else _relative(path, root)
 
         def stray(message: str, code: str, rel=rel) -> None:
             collector.add(
@@ -660,7 +670,7 @@ def find_fact_files(
             )
 
         # NOTE: order matters: a link is reported before anything that would follow it.
-        if stat.S_ISLNK(mode):
+        if entry.is_symlink():
             stray(
                 "symbolic link: fact files and kind folders must be real files and folders "
                 "(a link can point outside facts/; copy the file in instead)",
@@ -674,9 +684,9 @@ def find_fact_files(
                 "file-name",
             )
             continue
-        if stat.S_ISDIR(mode):
+        if entry.is_dir(follow_symlinks=False):
             continue
-        if not stat.S_ISREG(mode):
+        if not entry.is_file(follow_symlinks=False):
             stray("not a regular file (a pipe, socket or device): delete it", "file-special")
             continue
         if path.name.lower() in {"readme.md", "readme"}:
@@ -709,6 +719,31 @@ def find_fact_files(
     return facts
 
 
+def _sorted_tree(
+    folder: str, parts: tuple[str, ...]
+) -> Iterator[tuple[tuple[str, ...], os.DirEntry]]:
+    """Everything under `folder` (with its parts below the top folder), depth first in name
+    order: the order of sorted(Path(folder).rglob("*")), in a third of the time.
+
+    Hidden entries are left out, and everything under them. Linked folders are listed, never
+    entered (a link can point outside facts/). A folder that cannot be listed is left out, as
+    rglob leaves it. The entries tell links, folders and files apart from what listing the
+    folder returned, with no system call per file.
+    """
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        here = (*parts, entry.name)
+        yield here, entry
+        if entry.is_dir(follow_symlinks=False):
+            yield from _sorted_tree(entry.path, here)
+
+
 def _relative(path: Path, root: Path) -> str:
     try:
         return path.relative_to(root).as_posix()
@@ -727,6 +762,65 @@ def load_facts(
     With a `cache` (cache.py), unchanged files are not parsed again; the caller saves it.
     """
     facts = find_fact_files(root / "facts", root, schemas, collector)
-    for fact in facts:
-        read_fact_file(fact, collector, cache)
+    jobs = parallel_jobs(len(facts), PARALLEL_MIN_FILES)
+    if jobs <= 1:
+        for fact in facts:
+            read_fact_file(fact, collector, cache)
+        return facts
+    shares = split(facts, jobs)
+    calls = [functools.partial(_read_share, share, cache) for share in shares[1:]]
+    with ForkedWorkers(calls) as workers:
+        for fact in shares[0]:
+            read_fact_file(fact, collector, cache)
+        read_elsewhere = workers.results()
+    for share, (states, problems, uses) in zip(shares[1:], read_elsewhere, strict=True):
+        collector.extend(problems)
+        for fact, state in zip(share, states, strict=True):
+            fact.set_read_state(state)
+            if cache is not None and fact.digest in uses.hits:
+                fact.data = cache.get(fact.digest)  # this process's copy: none was sent
+            elif cache is not None and fact.digest in uses.puts:
+                cache.put(fact.digest, fact.data)
     return facts
+
+
+# Fact files are read by several processes when there are at least this many (and the machine
+# has several cores): a worker reads 1,000 files in about 0.3 s, and starting one and sending
+# their data back costs less than a tenth of that.
+PARALLEL_MIN_FILES = 2_000
+
+
+class _CacheUses:
+    """A forked worker's view of the build's cache: it reads its copy, and notes the files it
+    found there (their data is not sent back) and those it would add (the main process adds
+    them to the cache it saves)."""
+
+    def __init__(self, cache: RecordCache):
+        self.entries = cache.entries
+        self.hits: set[str] = set()
+        self.puts: set[str] = set()
+
+    def get(self, key: str) -> dict | None:
+        data = self.entries.get(key)
+        if data is not None:
+            self.hits.add(key)
+        return data
+
+    def put(self, key: str, data: dict) -> None:
+        self.puts.add(key)
+
+
+def _read_share(
+    share: list[FactFile], cache: RecordCache | None
+) -> tuple[list[tuple], list[Problem], _CacheUses | None]:
+    """In a forked worker: a share of the fact files read as `read_fact_file` reads them."""
+    collector = ProblemCollector()
+    uses = _CacheUses(cache) if cache is not None else None
+    for fact in share:
+        read_fact_file(fact, collector, uses)
+    if uses is not None:
+        for fact in share:
+            if fact.digest in uses.hits:
+                fact.data = None  # the main process takes it from its own copy of the cache
+        uses.entries = {}  # the cache itself must not travel back
+    return [fact.read_state() for fact in share], collector.problems, uses

@@ -2,10 +2,10 @@
 
 Two passes, both collecting rather than stopping:
 
-1. Per file (`check_record`): unknown and missing fields, types, slugs, enum values, dates,
+1. Per file (`check_files`): unknown and missing fields, types, slugs, enum values, dates,
    URLs, text. Every reference (a `ref` field or a `[[link]]` in text) and every parsed date is
    noted on the way, so nothing is parsed twice.
-2. Across files (`check_knowledge_base`): duplicate ids, colliding names and aliases, references
+2. Across files (`check_across_files`): duplicate ids, colliding names and aliases, references
    to missing records or records of the wrong kind, citation rules, date logic, and sources no
    record cites.
 
@@ -976,17 +976,17 @@ class _KnowledgeBaseChecker:
                 )
 
 
-def check_knowledge_base(
+def check_files(
     facts: list[FactFile],
     schemas: SchemaSet,
     collector: ProblemCollector,
     memo: dict | None = None,
 ) -> CheckedFacts:
-    """Run both passes over every readable fact file.
+    """Pass 1 over every readable fact file.
 
     `memo` (kept by a long-running build, see incremental.py) holds each file's pass-1 result
     by its path and content: a file unchanged since the last run is not checked again, and
-    its problems are reported as they were. Pass 2 always runs on the whole knowledge base.
+    its problems are reported as they were.
     """
     records = []
     remembered: dict = {}
@@ -1005,6 +1005,13 @@ def check_knowledge_base(
     if memo is not None:
         memo.clear()
         memo.update(remembered)
-    unreadable = {fact.id for fact in facts if fact.data is None}
-    _KnowledgeBaseChecker(records, collector, schemas, unreadable).run()
     return CheckedFacts(records=records)
+
+
+def check_across_files(
+    checked: CheckedFacts, facts: list[FactFile], schemas: SchemaSet, collector: ProblemCollector
+) -> None:
+    """Pass 2, on the whole knowledge base (always: any edit can break a check across files).
+    It changes nothing it is given but the collector."""
+    unreadable = {fact.id for fact in facts if fact.data is None}
+    _KnowledgeBaseChecker(checked.records, collector, schemas, unreadable).run()

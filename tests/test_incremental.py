@@ -262,11 +262,11 @@ def test_pages_rendered_by_several_processes_are_the_same(knowledge_base, tmp_pa
     code = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from generator import incremental\n"
+        "from generator import incremental, parallel\n"
         "from generator.build import build_markdown\n"
         "from generator.pipeline import Project\n"
         "incremental.PARALLEL_MIN_PAGES = 1\n"
-        "assert incremental.parallel_jobs(100) == 3, 'no forked rendering'\n"
+        "assert parallel.parallel_jobs(100, 1) == 3, 'no forked rendering'\n"
         "project = Project(Path(sys.argv[1]))\n"
         "assert build_markdown(project).ok\n"
         "memory = incremental.BuildMemory.open(project)\n"
