@@ -354,6 +354,11 @@ def _record_pages(site: Site, log: DependencyLog, records: list[Record]) -> list
 PARALLEL_MIN_PAGES = 2_000
 
 
+# Between the dependencies of a page a worker sends back: none holds it (they are built from
+# ids, which are slugs, kinds and field names).
+DEPS_SEPARATOR = "\n"
+
+
 # The main process's share of the record pages, relative to a worker's, when rendering is
 # shared: it also renders the indexes and the timeline while the workers finish (those take
 # about a tenth of the time of all record pages), and unpickles what the workers send back.
@@ -391,11 +396,12 @@ class _RecordPages:
             self.pages = _record_pages(site, log, records)
             return
 
-        def render_share(share: list[Record]) -> list[tuple[str, str, list[str]]]:
-            """In a forked worker: the share's pages, with what each read."""
+        def render_share(share: list[Record]) -> list[tuple[str, str, str]]:
+            """In a forked worker: the share's pages, with what each read, sorted, in one
+            string (one string pickles in a fraction of the time of twenty)."""
             worker_site, worker_log = _tracked_site(kb, override_dir, carried)
             return [
-                (page.path, page.text, sorted(page.deps))
+                (page.path, page.text, DEPS_SEPARATOR.join(sorted(page.deps)))
                 for page in _record_pages(worker_site, worker_log, share)
             ]
 
@@ -416,7 +422,7 @@ class _RecordPages:
         pages = self.pages
         for share in self.workers.results():
             pages += [
-                RenderedPage(path, text, "records", deps)  # sorted by the worker
+                RenderedPage(path, text, "records", deps.split(DEPS_SEPARATOR) if deps else [])
                 for path, text, deps in share
             ]
         by_path = {page.path: page for page in pages}
