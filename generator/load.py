@@ -144,6 +144,20 @@ class FactFile:
         line, column = self.position(path, at) if path else (None, None)
         if not path and self.data is not None:
             line, column = 1, 1
+        return self.problem_at(line, column, message, code, path, severity)
+
+    def problem_at(
+        self,
+        line: int | None,
+        column: int | None,
+        message: str,
+        code: str,
+        path: FieldPath = (),
+        severity: str = "error",
+        source_line: str | None = None,
+    ) -> Problem:
+        """A problem at a known place in this file (line None: the file as a whole), about the
+        field at `path` (none: the file), showing the line unless `source_line` says more."""
         return Problem(
             path=self.rel,
             line=line,
@@ -152,7 +166,7 @@ class FactFile:
             message=message,
             code=code,
             severity=severity,
-            source_line=self.line_text(line),
+            source_line=self.line_text(line) if source_line is None else source_line,
         )
 
 
@@ -422,17 +436,8 @@ def _yaml_problem(fact: FactFile, error: MarkedYAMLError) -> Problem:
         message, at = _syntax_message(problem, error.context or "", error.context_mark)
         if at is not None:
             line, column = at.line + 1, at.column + 1
-            source_line = fact.line_text(line)
         code = "yaml-syntax"
-    return Problem(
-        path=fact.rel,
-        line=line,
-        column=column,
-        field="",
-        message=message,
-        code=code,
-        source_line=source_line,
-    )
+    return fact.problem_at(line, column, message, code)
 
 
 def read_fact_file(
@@ -445,18 +450,7 @@ def read_fact_file(
     """
 
     def file_problem(message: str, code: str, line=None, column=None, severity="error"):
-        collector.add(
-            Problem(
-                path=fact.rel,
-                line=line,
-                column=column,
-                field="",
-                message=message,
-                code=code,
-                severity=severity,
-                source_line=fact.line_text(line),
-            )
-        )
+        collector.add(fact.problem_at(line, column, message, code, severity=severity))
 
     size = fact.path.stat().st_size
     if size > MAX_FACT_FILE_BYTES:
@@ -511,14 +505,11 @@ def read_fact_file(
         except UnicodeDecodeError:
             guess = ""
         collector.add(
-            Problem(
-                path=fact.rel,
-                line=line,
-                column=column,
-                field="",
-                message=f"not UTF-8: byte 0x{byte[0]:02x}{guess} cannot be read; "
-                "save the file as UTF-8",
-                code="file-encoding",
+            fact.problem_at(
+                line,
+                column,
+                f"not UTF-8: byte 0x{byte[0]:02x}{guess} cannot be read; save the file as UTF-8",
+                "file-encoding",
                 source_line=shown.decode("utf-8", "replace").rstrip("\r"),
             )
         )
@@ -599,30 +590,26 @@ def read_fact_file(
     except _ForbiddenTag as error:
         line, column = fact.position(error.path) if error.path else (1, 1)
         collector.add(
-            Problem(
-                path=fact.rel,
-                line=line,
-                column=column,
-                field=format_field_path(error.path),
-                message=f"YAML tag '{error.tag}' is not allowed: fact files hold plain values "
+            fact.problem_at(
+                line,
+                column,
+                f"YAML tag '{error.tag}' is not allowed: fact files hold plain values "
                 "(remove the tag)",
-                code="yaml-tag",
-                source_line=fact.line_text(line),
+                "yaml-tag",
+                error.path,
             )
         )
         fact.data = None
     except _NonTextKey as error:
         line, column = fact.position(error.path) if error.path else (1, 1)
         collector.add(
-            Problem(
-                path=fact.rel,
-                line=line,
-                column=column,
-                field=format_field_path(error.path),
-                message=f"field name {error.key!r} is not text: field names are words such as "
+            fact.problem_at(
+                line,
+                column,
+                f"field name {error.key!r} is not text: field names are words such as "
                 "'name' (quote it if it must be a number)",
-                code="yaml-key-type",
-                source_line=fact.line_text(line),
+                "yaml-key-type",
+                error.path,
             )
         )
         fact.data = None

@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from .dates import DateError, PartialDate, parse_date
-from .load import FactFile, FieldPath, format_field_path
+from .load import FactFile, FieldPath
 from .problems import Problem, ProblemCollector
 from .schema import FieldSpec, KindSchema, SchemaSet, yaml_inline
 from .suggest import closest, did_you_mean
@@ -146,15 +146,7 @@ def _describe(value: Any) -> str:
 
 def _file_problem(fact: FactFile, message: str, code: str, severity: str = "error") -> Problem:
     """A problem with the file as a whole (its name, its place): no line to point at."""
-    return Problem(
-        path=fact.rel,
-        line=None,
-        column=None,
-        field="",
-        message=message,
-        code=code,
-        severity=severity,
-    )
+    return fact.problem_at(None, None, message, code, severity=severity)
 
 
 def _problem_in_text(
@@ -172,16 +164,7 @@ def _problem_in_text(
     if place is None:
         return problem
     number, column = place
-    return Problem(
-        path=problem.path,
-        line=number,
-        column=column,
-        field=problem.field,
-        message=message,
-        code=code,
-        severity=problem.severity,
-        source_line=fact.line_text(number),
-    )
+    return fact.problem_at(number, column, message, code, path, problem.severity)
 
 
 class _NeedlePlaces:
@@ -316,17 +299,7 @@ class _RecordChecker:
             code = "missing-field"
         # Reported where the enclosing mapping starts: an absent field has no line of its own.
         line, column = self.fact.position(path) if path else (1, 1)
-        self.collector.add(
-            Problem(
-                path=self.fact.rel,
-                line=line,
-                column=column,
-                field=format_field_path(path),
-                message=message,
-                code=code,
-                source_line=self.fact.line_text(line),
-            )
-        )
+        self.collector.add(self.fact.problem_at(line, column, message, code, path))
 
     def no_value(self, spec: FieldSpec, path: FieldPath) -> None:
         """`field:` with nothing after it. Pointed at the key: an empty value has no place."""
