@@ -19,6 +19,7 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from itertools import pairwise
 from typing import Any
 
 MAX_JOBS = 8
@@ -52,18 +53,11 @@ def parallel_jobs(items: int, minimum: int) -> int:
     return min(jobs, MAX_JOBS)
 
 
-def split(items: Sequence[Any], jobs: int, main_share: float = 1.0) -> list[list[Any]]:
-    """`items` in `jobs` runs of consecutive items, in order; the first (this process's) is
-    `main_share` times the size of the others. Consecutive runs keep whatever the items report
-    (problems, pages) in the order one process would have made it."""
-    weights = [main_share] + [1.0] * (jobs - 1)
-    total = sum(weights)
-    shares, start = [], 0
-    for index, weight in enumerate(weights):
-        end = len(items) if index == jobs - 1 else start + round(len(items) * weight / total)
-        shares.append(list(items[start:end]))
-        start = end
-    return shares
+def split(items: Sequence[Any], jobs: int) -> list[list[Any]]:
+    """`items` in `jobs` runs of consecutive items of (nearly) equal size, in order: the runs
+    keep whatever the items report (problems) in the order one process would have made it."""
+    bounds = [len(items) * index // jobs for index in range(jobs + 1)]
+    return [list(items[start:end]) for start, end in pairwise(bounds)]
 
 
 def _run_call(index: int) -> Any:

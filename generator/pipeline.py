@@ -145,11 +145,7 @@ def check_project(
             facts = load_facts(project.root, schemas, collector, cache)
         with timed(timings, "validate"):
             checked = check_files(facts, schemas, collector, memo)
-        if collector.failed():
-            with timed(timings, "validate"):
-                check_across_files(checked, facts, schemas, collector)
-            knowledge_base = None
-        elif parallel_jobs(len(checked.records), PARALLEL_MIN_RECORDS) > 1:
+        if not collector.failed() and parallel_jobs(len(checked.records), PARALLEL_MIN_RECORDS) > 1:
             knowledge_base = _model_alongside_checks(checked, facts, schemas, collector, timings)
         else:
             with timed(timings, "validate"):
