@@ -17,6 +17,7 @@ COMMANDS = [
     "schema",
     "new",
     "fmt",
+    "migrate",
     "diff",
     "build",
     "serve",

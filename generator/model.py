@@ -8,6 +8,10 @@ derived, computed here and nowhere else:
 - `page`, `url`    where its page is in the build folder, and its link from the site root
 - `dates`          every date field, parsed (`PartialDate`), by field path
 - `texts`          every text field, split into plain runs and `Link`s, by field path
+- `values`         the data with every key fact (a claim field) as its value to show: the
+                   preferred claim's, else the first normal one's (`get` reads these)
+- `claims`         every key fact's claims (`Claim`: value, rank, reason, own citations), by
+                   field path, in the order written; a bare value is one claim without citations
 - `references`     outgoing references (fields and [[links]])
 - `backlinks`      incoming references: every record that refers to this one, and where
 - `sort_key`       case- and accent-insensitive label, for stable alphabetical lists
@@ -60,6 +64,37 @@ def parse_rich_text(text: str) -> RichText:
     return pieces
 
 
+RANKS = ("preferred", "normal", "deprecated")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One value of a key fact, as one or more sources give it (Wikidata's statement).
+
+    `citations` None: written bare, so it rests on the record's own citations. `path` is where
+    the value sits in the data, for its parsed date (`date`) and its [[links]].
+    """
+
+    value: Any
+    path: FieldPath
+    rank: str = "normal"
+    reason: str | None = None
+    citations: list[dict] | None = None
+    date: PartialDate | None = None
+
+
+def best_claim(claims: list[Claim]) -> Claim | None:
+    """The value to show where one is needed: the preferred one, else the first normal one.
+    A fact whose every value is deprecated has none."""
+    shown = [claim for claim in claims if claim.rank != "deprecated"]
+    return min(shown, key=lambda claim: RANKS.index(claim.rank), default=None)
+
+
+def sources_differ(claims: list[Claim]) -> bool:
+    """Whether more than one value stands (not deprecated), so the page must say they differ."""
+    return len({repr(c.value) for c in claims if c.rank != "deprecated"}) > 1
+
+
 @dataclass(frozen=True)
 class Backlink:
     """`record` refers to the record holding this backlink, at `path`."""
@@ -83,6 +118,8 @@ class Record:
     texts: dict[FieldPath, RichText] = field(default_factory=dict)
     references: list[Reference] = field(default_factory=list)
     backlinks: list[Backlink] = field(default_factory=list)
+    values: dict[str, Any] = field(default_factory=dict)
+    claims: dict[FieldPath, list[Claim]] = field(default_factory=dict)
 
     @property
     def page(self) -> str:
@@ -103,7 +140,25 @@ class Record:
     def get(self, name: str, default: Any = None) -> Any:
         if FIELD_READS is not None:
             FIELD_READS(self.id, name)
-        return self.data.get(name, default)
+        return self.values.get(name, default)
+
+    def claims_of(self, *path: str | int) -> list[Claim]:
+        return self.claims.get(tuple(path), [])
+
+    def parties(self) -> list[tuple[str, list[str]]]:
+        """(role, ids) for a record whose parties have roles, in the order its type lists the
+        roles; [] for a record without parties."""
+        spec = self.schema.fields.get("parties")
+        by_role = self.values.get("parties")
+        if spec is None or spec.type != "roles" or not isinstance(by_role, dict):
+            return []
+        role_set = self.schema.fields[spec.roles_from].value_roles.get(self.get(spec.roles_from))
+        order = list(role_set.roles) if role_set else list(by_role)
+        return [
+            (role, [by_role[role]] if isinstance(by_role[role], str) else list(by_role[role]))
+            for role in order
+            if role in by_role
+        ]
 
     def date(self, *path: str | int) -> PartialDate | None:
         return self.dates.get(tuple(path))
@@ -200,6 +255,7 @@ def _holds_text(spec: FieldSpec) -> bool:
             spec.type == "text"
             or (spec.items is not None and _holds_text(spec.items))
             or any(_holds_text(field_spec) for field_spec in spec.fields.values())
+            or any(_holds_text(field_spec) for field_spec in spec.claim_fields.values())
         )
         known = _HOLDS_TEXT[id(spec)] = (spec, holds)
     return known[1]
@@ -216,13 +272,86 @@ def _walk_texts(spec_fields: dict[str, FieldSpec], data: Any, path: FieldPath):
 
 
 def _walk_value(spec: FieldSpec, value: Any, path: FieldPath):
-    if spec.type == "text" and isinstance(value, str):
+    if spec.claim and isinstance(value, dict):
+        yield from _walk_texts(spec.claim_fields, value, path)
+    elif spec.claim and isinstance(value, list) and any(isinstance(v, dict) for v in value):
+        for index, item in enumerate(value):
+            yield from _walk_texts(spec.claim_fields, item, path + (index,))
+    elif spec.type == "text" and isinstance(value, str):
         yield path, value
     elif spec.type == "list" and isinstance(value, list):
         for index, item in enumerate(value):
             yield from _walk_value(spec.items, item, path + (index,))
     elif spec.type == "object":
         yield from _walk_texts(spec.fields, value, path)
+
+
+_HOLDS_CLAIMS: dict[int, tuple[FieldSpec, bool]] = {}
+
+
+def _holds_claims(spec: FieldSpec) -> bool:
+    known = _HOLDS_CLAIMS.get(id(spec))
+    if known is None or known[0] is not spec:
+        holds = (
+            spec.claim
+            or (spec.items is not None and _holds_claims(spec.items))
+            or any(_holds_claims(sub) for sub in spec.fields.values())
+        )
+        known = _HOLDS_CLAIMS[id(spec)] = (spec, holds)
+    return known[1]
+
+
+class _ClaimResolver:
+    """Splits a record's key facts into their claims and the value each shows (see `Record`).
+
+    Dates of claims move onto their claim; the date of the value shown takes the field's own
+    path, so `record.date("released")` reads the same however the fact was written.
+    """
+
+    def __init__(self, dates: dict[FieldPath, PartialDate]):
+        self.dates = dict(dates)
+        self.claims: dict[FieldPath, list[Claim]] = {}
+
+    def mapping(self, fields: dict[str, FieldSpec], data: dict, path: FieldPath) -> dict:
+        out = dict(data)
+        for name, spec in fields.items():
+            if name in data and _holds_claims(spec):
+                out[name] = self.value(spec, data[name], path + (name,))
+        return out
+
+    def value(self, spec: FieldSpec, value: Any, path: FieldPath) -> Any:
+        if spec.claim:
+            claims = [self.claim(item, item_path) for item, item_path in _claim_items(value, path)]
+            self.claims[path] = claims
+            best = best_claim(claims)
+            if best is not None and best.date is not None:
+                self.dates[path] = best.date
+            return best.value if best is not None else None
+        if spec.type == "list" and isinstance(value, list):
+            return [self.value(spec.items, item, path + (i,)) for i, item in enumerate(value)]
+        if spec.type == "object" and isinstance(value, dict):
+            return self.mapping(spec.fields, value, path)
+        return value
+
+    def claim(self, item: Any, path: FieldPath) -> Claim:
+        if isinstance(item, dict):
+            value_path = path + ("value",)
+            return Claim(
+                value=item.get("value"),
+                path=value_path,
+                rank=item.get("rank") or "normal",
+                reason=item.get("reason"),
+                citations=item.get("citations"),
+                date=self.dates.pop(value_path, None),
+            )
+        return Claim(value=item, path=path, date=self.dates.get(path))
+
+
+def _claim_items(value: Any, path: FieldPath) -> list[tuple[Any, FieldPath]]:
+    """A key fact's claims with their paths: one bare value, one claim, or a list of claims."""
+    if isinstance(value, list) and any(isinstance(item, dict) for item in value):
+        return [(item, path + (index,)) for index, item in enumerate(value)]
+    return [(value, path)]
 
 
 def _label(schema: KindSchema, data: dict[str, Any]) -> str:
@@ -255,13 +384,9 @@ def build_model(checked: CheckedFacts, schemas: SchemaSet) -> KnowledgeBase:
             data=data,
             fact_path=checked_record.fact.rel,
             label=_label(checked_record.schema, data),
-            dates=dict(checked_record.dates),
             references=list(checked_record.references),
         )
-        record.texts = {
-            path: parse_rich_text(text)
-            for path, text in _walk_texts(checked_record.schema.fields, data, ())
-        }
+        _derive_from_data(record, checked_record)
         records[record.id] = record
 
     for record in records.values():
@@ -311,6 +436,18 @@ def build_model(checked: CheckedFacts, schemas: SchemaSet) -> KnowledgeBase:
     )
 
 
+def _derive_from_data(record: Record, checked: CheckedRecord) -> None:
+    """The fields of `record` that follow from its data alone: values, claims, dates, texts."""
+    resolver = _ClaimResolver(checked.dates)
+    record.values = resolver.mapping(checked.schema.fields, checked.fact.data, ())
+    record.claims = resolver.claims
+    record.dates = resolver.dates
+    record.texts = {
+        path: parse_rich_text(text)
+        for path, text in _walk_texts(checked.schema.fields, checked.fact.data, ())
+    }
+
+
 def _get_path(data: Any, path: FieldPath) -> Any:
     for step in path:
         data = data[step]
@@ -327,11 +464,8 @@ def update_record(kb: KnowledgeBase, record: Record, checked: CheckedRecord) -> 
     """
     data = checked.fact.data
     record.data = data
-    record.dates = dict(checked.dates)
     record.references = list(checked.references)
-    record.texts = {
-        path: parse_rich_text(text) for path, text in _walk_texts(checked.schema.fields, data, ())
-    }
+    _derive_from_data(record, checked)
     for reference in record.references:
         if reference.in_text or reference.path[-1] not in ("source", "via"):
             continue

@@ -35,7 +35,7 @@ from markupsafe import Markup
 
 from . import escape
 from .dates import PartialDate
-from .model import KnowledgeBase, Link, Record, RichText
+from .model import Claim, KnowledgeBase, Link, Record, RichText, sources_differ
 
 _BLANK_RUNS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
@@ -73,7 +73,12 @@ FIELD_LABELS = {
     "kind": "Kind of source",
     "type": "Type",
     "group": "Group",
+    "variant_of": "Version of",
+    "market_shares": "Market share",
+    "on_behalf_of": "Speaking for",
 }
+# How a quantity's number is written, by its unit: (before, after).
+CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£", "CNY": "CN¥"}
 # Fields that a record's page shows in a section of their own, not in the key-facts table.
 SECTION_FIELDS = {
     "summary",
@@ -415,15 +420,31 @@ class PageContext:
 
     def key_facts(self, record: Record) -> list[tuple[Markup, Markup]]:
         """(label, value) rows for every top-level field of the kind that has no section of its
-        own, in schema order; a missing field reads 'not recorded', never disappears."""
+        own and holds a value, in schema order; `not_recorded` names the others."""
         rows = []
         for name, spec in record.schema.fields.items():
             if name in SECTION_FIELDS or name == record.schema.label_field:
                 continue
+            if not record.claims_of(name) and record.get(name) in (None, [], False):
+                continue
             rows.append((_md(field_label(name)), self.field_value(record, name, spec)))
         return rows
 
+    def not_recorded(self, record: Record) -> list[str]:
+        """The key facts a record leaves out, for one short line under its table."""
+        return [
+            field_label(name).lower() if name in FIELD_LABELS else humanize(name)
+            for name, spec in record.schema.fields.items()
+            if name not in SECTION_FIELDS
+            and name != record.schema.label_field
+            and spec.claim
+            and not record.claims_of(name)
+            and record.get(name) in (None, [])
+        ]
+
     def field_value(self, record: Record, name: str, spec) -> Markup:
+        if spec.claim:
+            return self.claim_values(record, (name,), spec)
         value = record.get(name)
         if spec.type == "boolean":
             return _md("yes" if value else "no")
@@ -431,7 +452,53 @@ class PageContext:
             return _md(NOT_RECORDED)
         return self._value_of(record, (name,), spec, value)
 
-    def _value_of(self, record: Record, path: tuple, spec, value) -> Markup:
+    def claim_values(self, record: Record, path: tuple, spec) -> Markup:
+        """A key fact's values, each with the notes of its own sources; where the sources give
+        different values, all of them, the preferred first, and a word that they differ. A
+        deprecated value is shown struck through, with the reason it is kept."""
+        claims = record.claims_of(*path)
+        if not claims:
+            return _md(NOT_RECORDED)
+        shown = sorted(claims, key=lambda claim: claim.rank != "preferred")
+        parts = [self._claim(record, claim, spec) for claim in shown]
+        out = _join(*parts, sep=" · ")
+        if sources_differ(claims):
+            out = _join(out, ": ", _md("sources differ"))
+        return out
+
+    def _claim(self, record: Record, claim: Claim, spec) -> Markup:
+        value = self._value_of(record, claim.path, spec, claim.value, claim.date)
+        cited = self.cite(claim.citations) if claim.citations else ""
+        if claim.rank == "deprecated":
+            reason = self.text(record, *claim.path[:-1], "reason") if claim.reason else ""
+            said = _join(" (deprecated: ", reason, ")") if reason else _md(" (deprecated)")
+            return _join("~~", value, "~~", said, " " if cited else "", cited)
+        return _join(value, " " if cited else "", cited)
+
+    def quantity(self, record: Record, path: tuple, item: dict) -> Markup:
+        """'$799 (unlocked, United States, 2018; measured by Canalys)' and its notes."""
+        number = item.get("value")
+        written = f"{number:,}" if isinstance(number, int) else f"{number:,.10g}"
+        unit = item.get("unit")
+        if unit in CURRENCY_SIGNS:
+            amount = f"{CURRENCY_SIGNS[unit]}{written}"
+        elif unit == "percent":
+            amount = f"{written}%"
+        else:
+            amount = f"{written} {humanize(unit)}"
+        details = [_md(item[key]) for key in ("of", "market") if item.get(key)]
+        if record.date(*path, "date"):
+            details.append(self.record_date(record, *path, "date"))
+        if item.get("measured_by"):
+            details.append(_join("measured by ", self.link(item["measured_by"])))
+        out = _md(amount)
+        if details:
+            out = _join(out, " (", _join(*details, sep=", "), ")")
+        if item.get("citations"):
+            out = _join(out, " ", self.cite(item["citations"]))
+        return out
+
+    def _value_of(self, record: Record, path: tuple, spec, value, date=None) -> Markup:
         kind = spec.type
         if kind == "ref":
             target = self.kb.get(value)
@@ -439,16 +506,21 @@ class PageContext:
                 return _md(value)
             return self.source_title(target) if target.kind == "source" else self.link(target)
         if kind == "date":
-            return self.date(record.date(*path))
+            return self.date(date or record.date(*path))
         if kind == "enum":
             return self.value(value)
         if kind == "url":
             return self.external(value, value)
         if kind == "text":
             return self.rich(record.text(*path))
+        if kind == "roles":
+            return self.parties(record)
+        if kind == "object" and spec.definition == "quantity" and isinstance(value, dict):
+            return self.quantity(record, path, value)
         if kind == "list":
+            separator = "<br>" if spec.items.type == "object" else ", "
             return _safe(
-                ", ".join(
+                separator.join(
                     self._value_of(record, path + (index,), spec.items, item)
                     for index, item in enumerate(value)
                 )
@@ -641,16 +713,16 @@ class PageContext:
             return _safe("")
         shown = edges[:DIAGRAM_EDGE_LIMIT]
         nodes = {record.id: record}
-        for left, _, right in shown:
+        for left, _, right, _ in shown:
             nodes[left.id] = left
             nodes[right.id] = right
         lines = ["``` mermaid", "graph LR"]
         for node in sorted(nodes.values(), key=lambda r: (r is not record, r.sort_key)):
             lines.append(f'  {escape.mermaid_id(node.id)}["{escape.mermaid_label(node.label)}"]')
-        for left, label, right in shown:
+        for left, label, right, directed in shown:
             lines.append(
-                f'  {escape.mermaid_id(left.id)} -- "{escape.mermaid_label(label)}" --> '
-                f"{escape.mermaid_id(right.id)}"
+                f'  {escape.mermaid_id(left.id)} -- "{escape.mermaid_label(label)}" '
+                f"{'-->' if directed else '---'} {escape.mermaid_id(right.id)}"
             )
         lines.append("```")
         if len(edges) > len(shown):
@@ -675,6 +747,17 @@ class PageContext:
             rows.append(f"| {label} | {value} |\n")
         for label, value in extra:
             rows.append(f"| {_finalize(label)} | {_finalize(value)} |\n")
+        if len(rows) == 1:
+            rows = []
+        missing = self.not_recorded(record)
+        if missing:
+            rows.append(f"\n{escape.md_text('Not recorded: ' + ', '.join(missing) + '.')}\n")
+        shown = [name for name, spec in record.schema.fields.items() if spec.claim]
+        if any(not claim.citations for name in shown for claim in record.claims_of(name)):
+            rows.append(
+                "\nA fact without a note of its own rests on the sources cited for the "
+                "record as a whole.\n"
+            )
         return _safe("".join(rows))
 
     def summary_block(self, record: Record, name: str = "summary") -> Markup:
@@ -712,10 +795,13 @@ class PageContext:
         out = [f"## {escape.md_text(title)}\n\n"]
         for relationship in items:
             out.append(f"### {self.anchor(relationship)}{escape.md_text(relationship.label)}\n\n")
+            sentence = self.relationship_sentence(relationship)
+            if sentence:
+                out.append(f"{sentence}.\n\n")
             if relationship.text("summary"):
                 out.append(f"{self.text(relationship, 'summary')}\n\n")
             out.append(f"- **Type:** {_human(relationship.get('type'))}\n")
-            out.append(f"- **Parties:** {self.links(relationship.get('parties'))}\n")
+            out.append(f"- **Parties:** {self.parties(relationship)}\n")
             if relationship.get("products"):
                 out.append(f"- **Products:** {self.links(relationship.get('products'))}\n")
             out.append(f"- **Current status:** {self.status(relationship)}\n")
@@ -723,10 +809,51 @@ class PageContext:
             out.append(f"{self.status_history_block(relationship)}\n\n")
         return _safe("".join(out))
 
+    def parties(self, relationship: Record) -> Markup:
+        """'FBI, CIA and NSA (issuer); Huawei and ZTE (target)': each party with its role."""
+        return _join(
+            *(
+                _join(self.listing(ids), " (", _md(humanize(role)), ")")
+                for role, ids in relationship.parties()
+            ),
+            sep="; ",
+        ) or _md(NOT_RECORDED)
+
+    def listing(self, ids: list[str]) -> Markup:
+        """Links to records in running text: 'A', 'A and B', 'A, B and C'."""
+        links = [self.link(record_id) for record_id in ids]
+        if len(links) <= 2:
+            return _join(*links, sep=" and ")
+        return _join(_join(*links[:-1], sep=", "), " and ", links[-1])
+
+    def relationship_sentence(self, relationship: Record) -> Markup:
+        """The relationship told by its type's sentence: 'FBI, CIA and NSA warning against
+        Huawei and ZTE'. Empty for a type without one."""
+        type_spec = relationship.schema.fields.get("type")
+        role_set = type_spec.value_roles.get(relationship.get("type")) if type_spec else None
+        if role_set is None:
+            return _safe("")
+        by_role = dict(relationship.parties())
+        pieces = re.split(r"\{([a-z-]+)\}", role_set.sentence)
+        out = []
+        for index, piece in enumerate(pieces):
+            if index % 2:
+                out.append(self.listing(by_role.get(piece, [])))
+            elif piece:
+                out.append(_with_edge_spaces(piece, escape.md_text(piece)))
+        return _join(*out)
+
+    def speaker(self, quote: Record) -> Markup:
+        """Who said a quote: 'Lei Jun', or 'Jane Doe, for Huawei' for a spokesperson."""
+        speaker = self.link(quote.get("speaker"))
+        if quote.get("on_behalf_of"):
+            return _join(speaker, ", for ", self.link(quote.get("on_behalf_of")))
+        return speaker
+
     def blockquote(self, quote: Record) -> Markup:
         """A quote as a blockquote: its words, speaker, date, page and citations."""
         opening = f"> {self.anchor(quote)}{self.quote_text(quote)}\n>\n"
-        speaker = self.link(quote.get("speaker"))
+        speaker = self.speaker(quote)
         said = self.record_date(quote, "said", empty="date not recorded")
         page = self.link(quote, "Quote page")
         cited = self.cite(quote.get("citations"))
@@ -829,8 +956,8 @@ class PageContext:
         if not staff:
             return _safe("")
         out = ["## People\n\n| Person | Title | From | To |\n| --- | --- | --- | --- |\n"]
-        for person, index, position in staff:
-            title = escape.md_cell(position.get("title"))
+        for person, index, _position in staff:
+            title = self.position_title(person, index)
             start = self.record_date_cell(person, "positions", index, "from")
             end = self.record_date_cell(person, "positions", index, "to")
             out.append(f"| {self.link(person)} | {title} | {start} | {end} |\n")
@@ -859,11 +986,25 @@ class PageContext:
         out = ["| Organization | Title | From | To |\n| --- | --- | --- | --- |\n"]
         for index, position in enumerate(positions):
             organization = self.link(position["organization"])
-            title = escape.md_cell(position["title"])
+            title = self.position_title(person, index)
             start = self.record_date_cell(person, "positions", index, "from")
             end = self.record_date_cell(person, "positions", index, "to")
             out.append(f"| {organization} | {title} | {start} | {end} |\n")
         return _safe("".join(out))
+
+    def versions(self, product: Record) -> list[tuple[Markup, Markup]]:
+        """A 'Versions' key-fact row listing the variants and editions of a product."""
+        variants = self.kb.referring(product, "product", "variant_of")
+        return [(_md("Versions"), self.links([v.id for v in variants]))] if variants else []
+
+    def position_title(self, person: Record, index: int) -> Markup:
+        """A position's title, each value with its sources, and the position's own notes."""
+        spec = person.schema.fields["positions"].items.fields["title"]
+        title = self.claim_values(person, ("positions", index, "title"), spec)
+        position = person.data["positions"][index]
+        if position.get("citations"):
+            title = _join(title, " ", self.cite(position["citations"]))
+        return title
 
     def where_sold_block(self, product: Record) -> Markup:
         """Where a product is sold, as a table (the section's heading is the template's)."""
@@ -945,7 +1086,7 @@ class PageContext:
         for record in records:
             name = f"{self.anchor(record)}{self.link(record)}"
             kind = _human(record.get("type"))
-            parties = self.links(record.get("parties"))
+            parties = self.parties(record)
             products = self.links(record.get("products"), "–")
             status = self.status(record)
             rows.append(f"| {name} | {kind} | {parties} | {products} | {status} |\n")
@@ -982,23 +1123,39 @@ class PageContext:
         return _safe("".join(rows))
 
 
-def neighbour_edges(kb: KnowledgeBase, record: Record) -> list[tuple[Record, str, Record]]:
-    """(from, label, to) for a record's direct neighbours, from its fields and its backlinks
-    (never by scanning other records), sorted and without duplicates."""
-    edges: dict[tuple[str, str, str], tuple[Record, str, Record]] = {}
+Edge = tuple[Record, str, Record, bool]  # from, label, to, directed (drawn as an arrow)
 
-    def add(left: Record | None, label: str, right: Record | None) -> None:
+
+def neighbour_edges(kb: KnowledgeBase, record: Record) -> list[Edge]:
+    """(from, label, to, directed) for a record's direct neighbours, from its fields and its
+    backlinks (never by scanning other records), sorted and without duplicates.
+
+    Relationships are drawn by their parties' roles: from the first role (who acts: the
+    issuer of a warning) to the others, or as a plain line where the type is undirected (a
+    carrier and a maker).
+    """
+    edges: dict[tuple[str, str, str], Edge] = {}
+
+    def add(left: Record | None, label: str, right: Record | None, directed: bool = True) -> None:
         if left is None or right is None or left is right:
             return
-        edges.setdefault((left.id, label, right.id), (left, label, right))
+        edges.setdefault((left.id, label, right.id), (left, label, right, directed))
 
     if record.kind == "organization":
         add(record, "part of", kb.get(record.get("parent") or ""))
         for relationship in kb.referring(record, "relationship", "parties"):
-            for party in relationship.get("parties", []):
-                if party != record.id:
-                    label = f"{humanize(relationship.get('type'))}: {relationship.current_status}"
-                    add(record, label, kb.get(party))
+            label = f"{humanize(relationship.get('type'))}: {relationship.current_status}"
+            directed = _directed(relationship)
+            roles = relationship.parties()
+            for index, (_, ids) in enumerate(roles):
+                for other_index, (_, others) in enumerate(roles):
+                    # An arrow runs from each party of the first role to each of the others.
+                    if other_index <= index or (directed and index != 0):
+                        continue
+                    for left in ids:
+                        for right in others:
+                            if record.id in (left, right):
+                                add(kb.get(left), label, kb.get(right), directed)
         for product in kb.referring(record, "product", "maker"):
             add(record, "makes", product)
         for product in kb.referring(record, "product", "sold_at"):
@@ -1012,14 +1169,28 @@ def neighbour_edges(kb: KnowledgeBase, record: Record) -> list[tuple[Record, str
             add(record, position.get("title", ""), kb.get(position.get("organization", "")))
     elif record.kind == "product":
         add(kb.get(record.get("maker", "")), "makes", record)
+        add(record, "version of", kb.get(record.get("variant_of") or ""))
         for place in record.get("sold_at", []):
             add(kb.get(place.get("retailer", "")), "sells", record)
     elif record.kind == "relationship":
-        for party in record.get("parties", []):
-            add(record, "party", kb.get(party))
+        # The record sits between its parties: the first role's parties point at it, and it
+        # points at the others ("FBI -issuer-> warning -target-> Huawei").
+        directed = _directed(record)
+        for index, (role, ids) in enumerate(record.parties()):
+            for party in ids:
+                if index == 0:
+                    add(kb.get(party), humanize(role), record, directed)
+                else:
+                    add(record, humanize(role), kb.get(party), directed)
         for product in record.get("products", []):
             add(record, "about", kb.get(product))
     return sorted(edges.values(), key=lambda e: (e[0].sort_key, e[1], e[2].sort_key))
+
+
+def _directed(relationship: Record) -> bool:
+    type_spec = relationship.schema.fields.get("type")
+    role_set = type_spec.value_roles.get(relationship.get("type")) if type_spec else None
+    return role_set.directed if role_set else True
 
 
 # The environment -------------------------------------------------------------------------

@@ -12,10 +12,11 @@ The text is then laid out by the formatter, so a new file is already in `kb fmt`
 from __future__ import annotations
 
 import textwrap
+from dataclasses import replace
 from typing import Any
 
 from .format import WIDTH, FactFormatter
-from .schema import FieldSpec, KindSchema
+from .schema import FieldSpec, KindSchema, yaml_inline
 
 SCHEMA_HEADER = "# yaml-language-server: $schema=../../schemas/json/{kind}.schema.json"
 _NOT_GIVEN = object()  # a field the contributor has not filled in (None is a value: null)
@@ -37,8 +38,15 @@ def type_phrase(spec: FieldSpec) -> str:
         return "text, may span lines" if spec.multiline else "text, one line"
     if spec.type == "text":
         return "text in our own words, [[id]] links allowed"
+    if spec.claim:
+        bare = type_phrase(replace(spec, claim=False))
+        return f"{bare}; or claims with their own citations (see the schema reference)"
     if spec.type == "boolean":
         return "true or false"
+    if spec.type == "number":
+        return "a plain number"
+    if spec.type == "roles":
+        return "each role of the type, then the id (or ids) of who has it: role: id"
     if spec.type == "date":
         return "a date: 2018, 2018-11, 2018-11-02, early 2019, 2017-11~ or a range A/B"
     if spec.type == "url":
@@ -65,7 +73,8 @@ def field_comment(name: str, spec: FieldSpec) -> str:
     if spec.description:
         text += f": {spec.description}"
     if spec.example is not None and spec.type not in ("list", "object"):
-        text += f" Example: {spec.example}"
+        example = spec.example
+        text += f" Example: {yaml_inline(example) if isinstance(example, dict) else example}"
     return text
 
 
@@ -183,6 +192,15 @@ class _TemplateWriter:
         elif spec.type == "object":
             self.line(head, col)
             self.mapping(spec.fields, value if isinstance(value, dict) else {}, indent + 2, col)
+        elif spec.type == "roles" and isinstance(value, dict) and value:
+            self.line(head, col)
+            for role, members in value.items():
+                shown = (
+                    f"[{', '.join(yaml_scalar(m) for m in members)}]"
+                    if isinstance(members, list)
+                    else yaml_scalar(members)
+                )
+                self.line(f"{' ' * (indent + 2)}{role}: {shown}", col)
         elif spec.type == "list":
             shown = value if isinstance(value, list) else []
             self.line(f"{head} [{', '.join(yaml_scalar(item) for item in shown)}]", col)

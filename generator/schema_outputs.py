@@ -22,6 +22,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,8 @@ def _kinds_phrase(kinds: tuple[str, ...], schemas: SchemaSet) -> str:
 
 
 def _field_json_schema(spec: FieldSpec, schemas: SchemaSet) -> dict[str, Any]:
+    if spec.claim:
+        return _claim_json_schema(spec, schemas)
     description = spec.description
     if spec.type == "ref":
         description = f"{description} The id of {_kinds_phrase(spec.to, schemas)}.".strip()
@@ -88,6 +91,23 @@ def _field_json_schema(spec: FieldSpec, schemas: SchemaSet) -> dict[str, Any]:
         out.update(type="string", pattern=TEXT_PATTERN)
     elif spec.type == "boolean":
         out["type"] = "boolean"
+    elif spec.type == "number":
+        out["type"] = "number"
+    elif spec.type == "roles":
+        # Which roles a record may name depends on its type: the editor offers all of them,
+        # `kb check` holds each record to its type's.
+        ids = {"type": "string", "pattern": ID_PATTERN}
+        party = {"anyOf": [ids, {"type": "array", "items": ids, "minItems": 1}]}
+        roles: dict[str, str] = {}
+        for role_set in _role_sets(spec, schemas):
+            for role, meaning in role_set.roles.items():
+                roles.setdefault(role, meaning)
+        out.update(
+            type="object",
+            properties={role: {**party, "description": meaning} for role, meaning in roles.items()},
+            additionalProperties=False,
+            minProperties=1,
+        )
     elif spec.type == "url":
         out.update(type="string", pattern=URL_PATTERN)
     elif spec.type == "ref":
@@ -116,6 +136,32 @@ def _field_json_schema(spec: FieldSpec, schemas: SchemaSet) -> dict[str, Any]:
         raise ValueError(f"no JSON Schema for field type {spec.type!r}")
     if spec.example is not None:
         out["examples"] = [spec.example]
+    return out
+
+
+def _role_sets(spec: FieldSpec, schemas: SchemaSet):
+    for kind in schemas:
+        source = kind.fields.get(spec.roles_from or "")
+        if kind.fields.get(spec.name) is spec and source is not None:
+            yield from source.value_roles.values()
+
+
+def _claim_json_schema(spec: FieldSpec, schemas: SchemaSet) -> dict[str, Any]:
+    """A key fact: a bare value, one claim (`value` with its citations and rank), or a list
+    of claims where sources differ."""
+    bare = _field_json_schema(replace(spec, claim=False), schemas)
+    claim = _mapping_json_schema(spec.claim_fields, schemas)
+    claim["properties"]["value"] = {
+        k: v for k, v in bare.items() if k not in ("description", "examples")
+    }
+    claim["description"] = "One value with the sources that give it, and its rank."
+    claims = {"type": "array", "items": claim, "minItems": 1}
+    out = {"description": bare.get("description", "")} if bare.get("description") else {}
+    out["anyOf"] = [
+        {k: v for k, v in bare.items() if k != "description"},
+        claim,
+        {**claims, "description": "Where sources differ: each value as a claim."},
+    ]
     return out
 
 
@@ -182,6 +228,10 @@ def _anchor(title: str) -> str:
 
 
 def _type_name(spec: FieldSpec) -> str:
+    if spec.claim:
+        return f"{_type_name(replace(spec, claim=False))}, or claims"
+    if spec.type == "object" and spec.definition == "quantity":
+        return "quantity"
     if spec.type == "list":
         item = spec.items
         return "list of mappings" if item.type == "object" else f"list of {_type_name(item)}"
@@ -205,6 +255,16 @@ def _allowed(spec: FieldSpec, schemas: SchemaSet) -> str:
         return "<br>".join(
             f"{_md_code(value)}: {_md(meaning)}" for value, meaning in spec.values.items()
         )
+    if spec.type == "roles":
+        lines = []
+        for kind in schemas:
+            source = kind.fields.get(spec.roles_from or "")
+            if kind.fields.get(spec.name) is not spec or source is None:
+                continue
+            for value, role_set in source.value_roles.items():
+                roles = ", ".join(_md_code(role) for role in role_set.roles)
+                lines.append(f"{_md_code(value)}: {roles}")
+        return "roles by type:<br>" + "<br>".join(lines)
     if spec.type == "ref":
         targets = " or ".join(
             f"[{_md(kind)}](#{_anchor(schemas.kinds[kind].title)})" for kind in spec.to
@@ -236,6 +296,82 @@ def _field_rows(
             suffix = "[]." if spec.type == "list" else "."
             rows += _field_rows(nested.fields, schemas, prefix=f"{path}{suffix}")
     return rows
+
+
+def _claims_section(schemas: SchemaSet) -> list[str]:
+    """How a key fact carries its own sources, and how sources that differ are written; the
+    claim fields and ranks come from the schemas' `claim` definition."""
+    claim_specs = [
+        sub for kind in schemas for spec in kind.fields.values() for sub in _walk(spec) if sub.claim
+    ]
+    if not claim_specs:
+        return []
+    fields = claim_specs[0].claim_fields
+    keys = sorted({spec.name for spec in claim_specs})
+    out = [
+        "",
+        "## Key facts and their sources",
+        "",
+        "The fields marked *or claims* below are key facts ("
+        + ", ".join(map(_md_code, keys))
+        + "). Each may be written three ways. A bare value rests on the record's own "
+        "`citations`. One claim gives the value its own sources. Where sources differ, list "
+        "every value as a claim, each with its sources: the site shows them all and says that "
+        "the sources differ; never pick one silently.",
+        "",
+        "A bare value:",
+        "",
+        "```yaml",
+        "country: China",
+        "```",
+        "",
+        "One claim with its own source:",
+        "",
+        "```yaml",
+        "country:",
+        "  value: China",
+        "  citations:",
+        "    - source: xiaomi-us-plans-article",
+        "      excerpt: Chinese tech giants Huawei and ZTE",
+        "```",
+        "",
+        "Sources that differ (at most one value is `preferred`; a `deprecated` one says why):",
+        "",
+        "```yaml",
+        "title:",
+        "  - value: CEO",
+        "    rank: preferred",
+        "    citations: [{source: article-a}]",
+        "  - value: CEO of the consumer business",
+        "    citations: [{source: article-b}]",
+        "```",
+        "",
+    ]
+    out += _table(
+        ["Claim field", "Type", "Description", "Allowed values"],
+        [
+            [
+                _md_code(name),
+                _md("the key fact's own" if name == "value" else _type_name(spec)),
+                _md(
+                    "The value, as the cited sources give it."
+                    if name == "value"
+                    else spec.description
+                ),
+                "" if name == "value" else _allowed(spec, schemas),
+            ]
+            for name, spec in fields.items()
+        ],
+    )
+    return out
+
+
+def _walk(spec: FieldSpec):
+    yield spec
+    if spec.items is not None:
+        yield from _walk(spec.items)
+    for sub in spec.fields.values():
+        yield from _walk(sub)
 
 
 def reference_markdown(schemas: SchemaSet) -> str:
@@ -300,6 +436,7 @@ def reference_markdown(schemas: SchemaSet) -> str:
         ["Written", "What it does"],
         [[_md_code(written), _md(meaning)] for written, meaning in TEXT_LINK_FORMS],
     )
+    out += _claims_section(schemas)
     for kind in kinds:
         out += ["", f"## {kind.title}", "", _md(kind.description), ""]
         facts = [f"Folder: `facts/{kind.plural}/`"]

@@ -52,6 +52,15 @@ PLURALS = {
 # Below this, the mix has too few organizations for one of each role (maker, carrier, retailer,
 # publisher, government) that relationships and sources need.
 MIN_ENTITIES = 50
+# Relationship type -> (the maker's role, the other party's role or None): see relationship.yaml.
+PARTY_ROLES = {
+    "carrier-partnership": ("maker", "carrier"),
+    "carrier-launch-deal": ("maker", "carrier"),
+    "retail-distribution": ("supplier", "retailer"),
+    "government-ban": ("target", "issuer"),
+    "government-warning": ("target", "issuer"),
+    "market-entry": ("entrant", None),
+}
 MARKER_FILE = ".kb-synth"  # in DIR/facts: says the folder is synthetic and may be replaced
 # What a build needs besides facts/, copied from the repository so `kb build DIR` works.
 SITE_FILES = ("mkdocs.yml",)
@@ -513,7 +522,10 @@ class _Synthesizer:
             data = record.data
             data["title"] = title
             data["type"] = kind
-            data["parties"] = [maker.id, other.id]
+            # The maker takes the role its kind gives a manufacturer, the other party the first.
+            maker_role, other_role = PARTY_ROLES[kind]
+            data["parties"] = {other_role: other.id} if other_role else {}
+            data["parties"][maker_role] = maker.id
             if chosen and kind not in ("government-ban", "government-warning"):
                 data["products"] = [product.id for product in chosen]
             steps = self.rng.choice(STATUS_PATHS)
@@ -526,7 +538,7 @@ class _Synthesizer:
                     year += self.rng.randint(1, 2)
                 history.append(item)
             data["status_history"] = history
-            record.related += data["parties"] + data.get("products", [])
+            record.related += list(data["parties"].values()) + data.get("products", [])
 
     def make_events(self) -> None:
         organizations = self.by_kind["organization"]
@@ -700,7 +712,8 @@ class _Synthesizer:
             if self.rng.random() < 0.2:
                 step["note"] = self.text(record, "Reported without naming the source.", 60, 160)
             step["citations"] = self.citations(record, 1)
-        a, b = data["parties"]
+        a, *rest = data["parties"].values()
+        b = rest[0] if rest else a
         self.summary(record, f"Agreement between {self.link(a)} and {self.link(b)}.")
         self.note(record)
         data["citations"] = self.citations(record, self.rng.randint(1, 3))
@@ -807,6 +820,9 @@ def _mapping_lines(data: dict, order: list[str], indent: str) -> Iterator[str]:
                 yield from item_lines[1:]
         elif isinstance(value, list):
             yield f"{indent}{key}: [{', '.join(_scalar(item) for item in value)}]"
+        elif isinstance(value, dict):
+            yield f"{indent}{key}:"
+            yield from _mapping_lines(value, list(value), indent + "  ")
         else:
             yield f"{indent}{key}: {_scalar(value)}"
 

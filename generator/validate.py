@@ -25,7 +25,7 @@ from urllib.parse import quote, urlsplit
 from .dates import DateError, PartialDate, parse_date
 from .load import FactFile, FieldPath
 from .problems import Problem, ProblemCollector
-from .schema import FieldSpec, KindSchema, SchemaSet, yaml_inline
+from .schema import FieldSpec, KindSchema, RoleSet, SchemaSet, yaml_inline
 from .suggest import closest, did_you_mean
 
 # \Z, not $: `$` also matches before a final newline, and "acme\n" is not an id.
@@ -284,6 +284,12 @@ class _RecordChecker:
             if data[name] is None:
                 self.no_value(spec, path + (name,))
                 continue
+            if spec.type == "roles":
+                # The roles a party may have depend on the record's type, its sibling field.
+                kind_of = data.get(spec.roles_from)
+                role_set = fields[spec.roles_from].value_roles.get(kind_of)
+                self.check_roles(spec, data[name], path + (name,), kind_of, role_set)
+                continue
             self.check_value(spec, data[name], path + (name,))
 
     def missing(self, spec: FieldSpec, path: FieldPath) -> None:
@@ -318,8 +324,144 @@ class _RecordChecker:
             self.error(path, message, "empty-value", at="key")
 
     def check_value(self, spec: FieldSpec, value: Any, path: FieldPath) -> None:
+        if spec.claim and _written_as_claims(spec, value):
+            self.check_claims(spec, value, path)
+            return
         check = getattr(self, f"check_{spec.type}")
         check(spec, value, path)
+
+    def check_claims(self, spec: FieldSpec, value: Any, path: FieldPath) -> None:
+        """A key fact written as one claim (`value:` with its citations) or a list of them."""
+        if isinstance(value, dict):
+            self.check_claim(spec, value, path)
+            return
+        preferred: list[int] = []
+        for index, item in enumerate(value):
+            if not _is_claim(item):
+                self.error(
+                    path + (index,),
+                    f"expected a claim ('- value: ...' with its citations), got "
+                    f"{_describe(item)}: where sources differ, write every value as a claim",
+                    "wrong-type",
+                )
+                continue
+            self.check_claim(spec, item, path + (index,))
+            if item.get("rank") == "preferred":
+                preferred.append(index)
+        for index in preferred[1:]:
+            self.error(
+                path + (index, "rank"),
+                f"a second preferred value (item {preferred[0] + 1} is preferred too): at most "
+                "one value is preferred; mark this one normal, or delete its rank",
+                "two-preferred",
+            )
+
+    def check_claim(self, spec: FieldSpec, claim: dict, path: FieldPath) -> None:
+        self.check_mapping(spec.claim_fields, claim, path)
+        if claim.get("rank") == "deprecated" and claim.get("reason") is None:
+            self.error(
+                path + ("rank",),
+                "a deprecated value says why: add 'reason:' (for example: reason: later "
+                "sources correct it)",
+                "missing-reason",
+            )
+
+    def check_roles(
+        self, spec: FieldSpec, value: Any, path: FieldPath, kind_of: Any, role_set: RoleSet | None
+    ) -> None:
+        """Parties by role: `role: id` or `role: [id, ...]`, each role one the type defines."""
+        type_name = spec.roles_from
+        roles = role_set.roles if role_set else {}
+        example = ", ".join(f"{role}: <id>" for role in roles) or "role: <id>"
+        if isinstance(value, list):
+            self.error(
+                path,
+                f"a plain list of parties (the format before party roles): each party now has "
+                f"a role ({example}); run `kb migrate {self.fact.rel}`, which writes them",
+                "old-format",
+                at="key",
+            )
+            return
+        if not isinstance(value, dict):
+            self.error(
+                path, f"expected parties by role ({example}), got {_describe(value)}", "wrong-type"
+            )
+            return
+        role_of: dict[str, str] = {}
+        for role, members in value.items():
+            if role_set is not None and role not in roles:
+                if isinstance(role, str) and SLUG.match(role) and members is None:
+                    self.error(
+                        path + (role,),
+                        f"'{role}' is a party without a role: a {kind_of} names its parties "
+                        f"under {_or_words(roles)} (write '{next(iter(roles))}: {role}')",
+                        "party-without-role",
+                        at="key",
+                    )
+                    continue
+                hint = did_you_mean(str(role), roles) if isinstance(role, str) else ""
+                self.error(
+                    path + (role,),
+                    f"'{role}' is not a role of a {kind_of}{hint}; its roles are "
+                    f"{_or_words(roles)}",
+                    "unknown-role",
+                    at="key",
+                )
+                continue
+            ids = members if isinstance(members, list) else [members]
+            if members is None or ids == []:
+                self.error(
+                    path + (role,),
+                    f"no party in the role '{role}': write the id of {_kinds_phrase(spec.to)}",
+                    "empty-value",
+                    at="key",
+                )
+                continue
+            for index, member in enumerate(ids):
+                where = path + ((role, index) if isinstance(members, list) else (role,))
+                if not isinstance(member, str):
+                    self.error(
+                        where,
+                        f"expected the id of {_kinds_phrase(spec.to)}, got {_describe(member)}",
+                        "wrong-type",
+                    )
+                    continue
+                if member in role_of:
+                    self.error(
+                        where,
+                        f"'{member}' is already a party as {role_of[member]}: a party has one "
+                        "role (keep the one the source supports)",
+                        "duplicate-party",
+                    )
+                    continue
+                role_of[member] = role
+                self.record.references.append(
+                    Reference(source_id=self.record.id, path=where, target=member, kinds=spec.to)
+                )
+        if role_set is None:
+            if kind_of is None or kind_of not in self.record.schema.fields[type_name].values:
+                return  # the type is missing or unknown: reported there
+        for role in roles:
+            if role not in value:
+                self.error(
+                    path,
+                    f"no party in the role '{role}' ({roles[role].rstrip('.').lower()}): "
+                    f"add '{role}: <id>'",
+                    "missing-role",
+                    at="key",
+                )
+
+    def check_number(self, spec: FieldSpec, value: Any, path: FieldPath) -> None:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            hint = ""
+            if isinstance(value, str):
+                hint = (
+                    " (write the number alone, like 799 or 0.5, without a currency or % sign "
+                    "or commas; the unit goes under 'unit')"
+                )
+            self.error(path, f"expected a number, got {_describe(value)}{hint}", "wrong-type")
+        elif value != value or value in (float("inf"), float("-inf")):
+            self.error(path, "expected a number, got a value that is not one", "wrong-type")
 
     # One method per field type; the names match FIELD_TYPES in schema.py.
 
@@ -516,6 +658,23 @@ class _RecordChecker:
             )
             return
         self.check_mapping(spec.fields, value, path)
+
+
+def _is_claim(value: Any) -> bool:
+    return isinstance(value, dict) and "value" in value
+
+
+def _written_as_claims(spec: FieldSpec, value: Any) -> bool:
+    """Whether a key fact is written as claims: a mapping (one claim; a claim field is never
+    an object, so a mapping can be nothing else), or a list holding at least one claim."""
+    if isinstance(value, dict):
+        return True
+    return isinstance(value, list) and any(_is_claim(item) for item in value)
+
+
+def _or_words(words: Any, joiner: str = "or") -> str:
+    words = [f"'{word}'" for word in words]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + f" {joiner} " + words[-1]
 
 
 def _no_citations_message(mapping_path: FieldPath, listed: bool = False) -> str:
@@ -787,7 +946,13 @@ class _KnowledgeBaseChecker:
                 )
             )
             return
-        if target is record and not reference.in_text and reference.path[0] != "cites":
+        # A figure an organization gives about itself (its own shipments) may name it.
+        if (
+            target is record
+            and not reference.in_text
+            and reference.path[0] != "cites"
+            and reference.path[-1] != "measured_by"
+        ):
             self.collector.add(
                 record.fact.problem(
                     reference.path, "a record cannot refer to itself here", "self-reference"
@@ -893,7 +1058,7 @@ class _KnowledgeBaseChecker:
                     latest_start = (index, date)
         # Nothing is said after the source that reports it was published. A citation read
         # through another source ('via') is checked against the original, then the go-between.
-        said = dates.get(("said",))
+        said = dates.get(("said",)) or dates.get(("said", "value"))
         if said is not None:
             reported: set[str] = set()
             for _, citation in self._citations(record):

@@ -200,7 +200,7 @@ def hostile_records() -> dict[str, dict]:
         "relationships/hostile-deal": {
             "title": one_line(10, "relationship title"),
             "type": "carrier-launch-deal",
-            "parties": ["hostile-org", "hostile-carrier"],
+            "parties": {"carrier": "hostile-carrier", "maker": "hostile-org"},
             "products": ["hostile-phone"],
             "status_history": [
                 {

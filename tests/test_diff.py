@@ -48,7 +48,9 @@ citations:
     "facts/relationships/acme-carrier.yaml": """\
 title: Acme phone at Big Carrier
 type: carrier-launch-deal
-parties: [acme, carrier]
+parties:
+  carrier: carrier
+  maker: acme
 status_history:
   - status: planned
     citations:

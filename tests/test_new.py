@@ -118,7 +118,8 @@ def test_set_takes_a_yaml_list_and_nested_items(kb_root):
         "new", "relationship", "xiaomi-att-partnership",
         "--set", "title=Xiaomi and AT&T",
         "--set", "type=carrier-partnership",
-        "--set", "parties=[xiaomi, att]",
+        "--set", "parties.carrier=att",
+        "--set", "parties.maker=xiaomi",
         "--set", "status_history[0].status=planned",
         "--set", "status_history[0].citations[0].source=xiaomi-us-plans-article",
         "--set", "citations[0].source=xiaomi-us-plans-article",
@@ -127,7 +128,7 @@ def test_set_takes_a_yaml_list_and_nested_items(kb_root):
     )  # fmt: skip
     assert result.code == 0, result.out
     data = _load(kb_root / "facts/relationships/xiaomi-att-partnership.yaml")
-    assert data["parties"] == ["xiaomi", "att"]
+    assert data["parties"] == {"carrier": "att", "maker": "xiaomi"}
     assert data["status_history"] == [
         {"status": "planned", "citations": [{"source": "xiaomi-us-plans-article"}]}
     ]

@@ -211,6 +211,21 @@ def _assign(schema: KindSchema, data: dict, field_path: str, raw: str) -> None:
             fields = spec.items.fields
             where = f"the fields of {step.name}[{step.index}]"
             continue
+        if spec.type == "roles":
+            # Parties by role: `parties.carrier=att`, or `parties.issuer=[fbi, cia]`.
+            role = steps[number + 1] if number == len(steps) - 2 else None
+            if role is None or role.index is not None:
+                raise NewFileError(
+                    f"'{step.name}' names its parties by role: write {step.name}.ROLE=ID "
+                    f"(or {step.name}.ROLE=[ID, ID])"
+                )
+            parties = container.setdefault(step.name, {})
+            parties[role.name] = (
+                [str(item) for item in _yaml_list(raw)]
+                if raw.strip().startswith("[")
+                else raw.strip()
+            )
+            return
         if last:
             if object_items or spec.type == "object":
                 raise NewFileError(_set_fields_hint(step.name, spec, "[0]" if object_items else ""))
