@@ -190,7 +190,7 @@
     } catch (error) {
       summary.textContent = location.protocol === "file:"
         ? "Search works on the served site (make serve), not on pages opened from disk."
-        : "Search could not load its index.";
+        : "No search index here: `kb build` writes it into the site (`kb serve` does not).";
       throw error;
     }
     const filters = kind ? { filters: { kind } } : {};
