@@ -14,7 +14,8 @@ by `synth.py` under `build/bench/`, and every figure is the median of several ru
   were rewritten, and whether any file was touched whose bytes did not change; and the same
   as a new `kb build` process;
 - mkdocs: `mkdocs build` of the generated Markdown, the generator's share of the whole build,
-  the median HTML size of an entity page and the size of the search index.
+  the median HTML size of an entity page; then Pagefind's indexing time, the size of its
+  index, and the bytes a reader's first search fetches, measured in Chromium.
 
 Each measurement runs in a child process (`python -m generator.bench --child ...`), so one
 run's caches, imports and memory never flatter the next. Times are wall-clock seconds from
@@ -217,9 +218,10 @@ def measure_incremental(root: Path, edit: Path, runs: int) -> dict:
 
 
 def measure_mkdocs(root: Path) -> dict:
-    """`mkdocs build` of the Markdown already in build/docs/, into a temporary folder; the
-    sizes readers download, measured on the site it built."""
-    from .build import run_mkdocs
+    """`mkdocs build` of the Markdown already in build/docs/, into a temporary folder, then the
+    Pagefind indexing `kb build` runs after it; the sizes readers download, measured on the
+    site it built, and the first search in Chromium (see measure_first_search)."""
+    from .build import run_mkdocs, run_pagefind
     from .pipeline import Project
 
     project = Project(root)
@@ -228,18 +230,86 @@ def measure_mkdocs(root: Path) -> dict:
         start = time.perf_counter()
         run_mkdocs(project, site, echo=False)
         seconds = time.perf_counter() - start
+        pagefind_seconds = run_pagefind(site)
         sizes = [
             page.stat().st_size
             for kind in ENTITY_FOLDERS
             for page in (site / kind).glob("*/index.html")
         ]
-        index = site / "search" / "search_index.json"
+        index = site / "pagefind"
         return {
             "seconds": seconds,
+            "pagefind_seconds": pagefind_seconds,
             "entity_page_html_median_bytes": statistics.median(sizes) if sizes else None,
             "entity_pages": len(sizes),
-            "search_index_bytes": index.stat().st_size if index.exists() else None,
+            "search_index_bytes": sum(f.stat().st_size for f in index.rglob("*") if f.is_file()),
+            **measure_first_search(root, site),
         }
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def measure_first_search(root: Path, site: Path) -> dict:
+    """A reader's first search, in headless Chromium: an organization's page is opened (its
+    bytes are the page load, reported apart), then its name is searched for, and every byte
+    fetched from then until the results show is the first search's cost. Nothing when
+    Chromium or Playwright is missing."""
+    if not CHROMIUM.exists():
+        return {"first_search_bytes": None, "page_load_bytes": None}
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return {"first_search_bytes": None, "page_load_bytes": None}
+    import functools
+    import http.server
+    import threading
+
+    import yaml
+
+    first = sorted((root / "facts" / "organizations").glob("*.yaml"))[0]
+    name = yaml.safe_load(first.read_text(encoding="utf-8"))["name"]
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(site))
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    fetched: list[int] = []
+
+    def finished(request) -> None:
+        sizes = request.sizes()
+        fetched.append(sizes["responseBodySize"] + sizes["responseHeadersSize"])
+
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
+            )
+            page = browser.new_page()
+            page.on("requestfinished", finished)
+            port = server.server_address[1]
+            page.goto(f"http://127.0.0.1:{port}/organizations/{first.stem}/", wait_until="load")
+            page.wait_for_load_state("networkidle")
+            page_load = sum(fetched)
+            fetched.clear()
+            box = page.locator(".kb-search input.md-search__input")
+            box.click()
+            box.fill(name)
+            page.wait_for_function(
+                "q => document.querySelector('.kb-search')?.dataset.kbSearchShown === q",
+                arg=name,
+                timeout=120_000,
+            )
+            page.wait_for_load_state("networkidle")
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    return {"first_search_bytes": sum(fetched), "page_load_bytes": page_load}
 
 
 def child_main(argv: list[str]) -> int:
@@ -405,7 +475,12 @@ def evaluate_targets(sizes: dict[int, dict]) -> list[Target]:
             / small["mkdocs"]["entity_page_html_median_bytes"]
         )
         page.shown, page.met = f"{page.value:.2f}", page.value <= 1.25
-    targets += [page, memory]
+    search = Target("first search at 10,000: bytes fetched (Chromium)", "<= 300 KB")
+    if big and big.get("mkdocs") and big["mkdocs"].get("first_search_bytes") is not None:
+        search.value = big["mkdocs"]["first_search_bytes"]
+        search.shown = f"{search.value / 1024:.0f} KB"
+        search.met = search.value <= 300 * 1024
+    targets += [page, memory, search]
     return targets
 
 
@@ -413,6 +488,10 @@ def _seconds(value: float | None) -> str:
     if value is None:
         return "-"
     return f"{value:.3f}" if value < 10 else f"{value:.1f}"
+
+
+def _kilobytes(value: float | None) -> str:
+    return "-" if value is None else f"{value / 1024:.0f}"
 
 
 def _megabytes(value: float | None) -> str:
@@ -452,7 +531,10 @@ def format_table(sizes: dict[int, dict]) -> str:
         "entity page HTML, median (KB)",
         mkdocs("entity_page_html_median_bytes", lambda v: f"{v / 1024:.1f}"),
     )
-    row("search index (MB)", mkdocs("search_index_bytes", _megabytes))
+    row("pagefind indexing (s)", mkdocs("pagefind_seconds", _seconds))
+    row("search index, all files (MB)", mkdocs("search_index_bytes", _megabytes))
+    row("first search, fetched (KB)", mkdocs("first_search_bytes", _kilobytes))
+    row("  page load before it (KB)", mkdocs("page_load_bytes", _kilobytes))
     row("generator peak memory (MB)", lambda f: f"{f['peak_memory_bytes'] / 2**20:.0f}")
 
     header = ["figure", *(f"{size:,}" for size in order)]

@@ -3,7 +3,8 @@
     load -> validate -> model      (pipeline.check_project)
          -> render                 (render.render_pages: every page, in memory)
          -> write                  (write.write_pages: build/docs/, only what changed)
-         -> mkdocs build --strict  (into a temporary folder, swapped in as site/ on success)
+         -> mkdocs build --strict  (into a temporary folder, ...)
+         -> pagefind               (... indexed for search, then swapped in as site/)
 
 NOTE: order matters. Nothing is rendered unless the whole knowledge base validated, nothing is
 written unless every page rendered, and site/ is replaced only by a site that built without a
@@ -20,6 +21,8 @@ import logging
 import os
 import posixpath
 import re
+import subprocess
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +52,14 @@ MKDOCS_CONFIG = "mkdocs.yml"
 # A knowledge base without an mkdocs.yml of its own (a test fixture, a synthetic benchmark) is
 # published with the site configuration of the repository the generator belongs to.
 DEFAULT_MKDOCS_CONFIG = Path(__file__).resolve().parent.parent / MKDOCS_CONFIG
+
+
+# Parts of a record page that are on every page of its kind, or are not the record's words:
+# permalink marks, footnote marks and the footnotes, table headings, the section headings (every
+# <h2> of a record page is a fixed one: "Key facts", "Sources", ...) and the diagrams' source.
+# Not indexed, so that "sources" or "key facts" do not find every page. (The record pages
+# carry Pagefind's other attributes themselves: see overrides/main.html and render.py.)
+SEARCH_EXCLUDED = (".headerlink", ".footnote-ref", ".footnote", "thead", "h2", ".mermaid")
 
 
 class BuildError(Exception):
@@ -334,11 +345,31 @@ def run_mkdocs(project: Project, site_dir: Path, echo: bool = True) -> list[str]
     return handler.warnings
 
 
+def run_pagefind(site_dir: Path) -> float:
+    """Index a built site for search: Pagefind writes its index and scripts into
+    `site_dir`/pagefind/. Returns the seconds it took; raises BuildError if it failed."""
+    from pagefind_bin import get_executable
+
+    command = [str(get_executable()), "--site", str(site_dir), "--quiet"]
+    for selector in SEARCH_EXCLUDED:
+        command += ["--exclude-selectors", selector]
+    start = time.perf_counter()
+    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - start
+    if completed.returncode != 0:
+        said = (completed.stderr or completed.stdout).strip()
+        raise BuildError(
+            f"pagefind could not index the site (exit {completed.returncode}):\n{said}"
+        )
+    return seconds
+
+
 def build_site(project: Project, echo: bool = True) -> SiteResult:
-    """The whole build: Markdown into build/docs/, then the HTML site swapped in as site/.
+    """The whole build: Markdown into build/docs/, then the HTML site, indexed for search,
+    swapped in as site/.
 
     Returns with `site_dir` None when validation failed (nothing written). Raises BuildError
-    when rendering succeeded but mkdocs failed; site/ is then left as it was.
+    when rendering succeeded but mkdocs or Pagefind failed; site/ is then left as it was.
     """
     markdown = build_markdown(project)
     result = SiteResult(markdown=markdown)
@@ -347,6 +378,7 @@ def build_site(project: Project, echo: bool = True) -> SiteResult:
 
     def build_into(folder: Path) -> None:
         result.warnings = run_mkdocs(project, folder, echo=echo)
+        run_pagefind(folder)
 
     replace_folder(project.site_dir, build_into)
     result.site_dir = project.site_dir

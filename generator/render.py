@@ -744,7 +744,8 @@ class PageContext:
         """The key-facts table; `extra` adds (label, value) rows of escaped Markdown."""
         rows = ["| Key fact | Value |\n| --- | --- |\n"]
         for label, value in self.key_facts(record):
-            rows.append(f"| {label} | {value} |\n")
+            # The labels are on every page of the kind: not indexed for search.
+            rows.append(f"| <span data-pagefind-ignore>{label}</span> | {value} |\n")
         for label, value in extra:
             rows.append(f"| {_finalize(label)} | {_finalize(value)} |\n")
         if len(rows) == 1:
@@ -895,7 +896,11 @@ class PageContext:
         out = ["## Referenced by\n\n"]
         for referrer, places in groups:
             kind = escape.md_text(referrer.schema.title.lower())
-            out.append(f"- {self.anchor(referrer)}{self.link(referrer)} ({kind}): {places}\n")
+            # Kinds and field names are on every page: not indexed for search.
+            out.append(
+                f"- {self.anchor(referrer)}{self.link(referrer)} "
+                f"<span data-pagefind-ignore>({kind}): {places}</span>\n"
+            )
         out.append("\n")
         return _safe("".join(out))
 
@@ -907,8 +912,9 @@ class PageContext:
         if not notes:
             return _safe("")
         return _safe(
-            "## Sources\n\nEach numbered note names the source of a claim on this page, with the "
-            f"passage it rests on.\n\n{notes}\n"
+            # The same sentence on every page: not indexed for search (data-pagefind-ignore).
+            "## Sources\n\n<p data-pagefind-ignore>Each numbered note names the source of a claim "
+            f"on this page, with the passage it rests on.</p>\n\n{notes}\n"
         )
 
     # Blocks of one kind of page ------------------------------------------------------------
@@ -1321,18 +1327,17 @@ def date_sort_key(date: PartialDate | None) -> str:
     return f"{date.earliest().isoformat()}-{9_999_999 - span:07d}"
 
 
-def _front(
-    title: str, description: str, boost: float | None = None, names: list[str] | None = None
-) -> dict:
+def _front(title: str, description: str, record: Record | None = None) -> dict:
     values: dict[str, Any] = {"title": title, "description": description}
-    if boost:
-        values["search"] = {"boost": boost}
-    if names:
-        # Material indexes a page's `tags` in a search field weighted far above its text, and
-        # shows them under the result; without the tags plugin they appear nowhere else. A
-        # record's name and aliases there make a search for a name put its record first,
-        # whatever the number of other pages that mention it.
-        values["tags"] = names
+    if record is not None:
+        # What search reads (overrides/main.html turns these into Pagefind's attributes): a
+        # record page is indexed, labelled and filtered by its kind, its aliases weighted as
+        # its name is.
+        values["kind"] = record.schema.title
+        aliases = record.get("aliases") or []
+        if aliases:
+            # An alias may be a claim ({value: ..., citations: ...}): its value is the name.
+            values["aliases"] = [a.get("value") if isinstance(a, dict) else a for a in aliases]
     return values
 
 
@@ -1347,35 +1352,13 @@ def _describe(site: Site, record: Record) -> str:
     return f"{record.schema.title}: {record.label}"
 
 
-# Record pages get a search boost over the hand-written and index pages: a reader searching
-# words wants the record, not every page that mentions it. Organizations and people most,
-# because a product's name usually starts with its maker's ("Xiaomi headphones"): a search for
-# "Xiaomi" wants the company first, and one for "Xiaomi headphones" still finds the product,
-# the only page named with both words. Tuned on the browser tests' searches (name, quote words,
-# event description); change these with them.
-SEARCH_BOOST = {
-    "organization": 3,
-    "person": 3,
-    "product": 2,
-    "quote": 2,
-    "relationship": 2,
-    "event": 2,
-}
-# Kinds whose pages carry their name and aliases as search tags (see _front).
-NAMED_KINDS = ("organization", "person", "product")
-
-
 def render_record_pages(site: Site, records: Iterable[Record] | None = None) -> Iterator[Page]:
     """One page per record, every kind, at <plural>/<id>.md (or only for `records`: a build
     after a small change renders just the pages it affects, see incremental.py)."""
     if records is None:
         records = (record for kind in KIND_ORDER for record in site.kb.by_kind.get(kind, []))
     for record in records:
-        boost = SEARCH_BOOST.get(record.kind)
-        names = None
-        if record.kind in NAMED_KINDS:
-            names = [record.label, *(record.get("aliases") or [])]
-        front = _front(record.label, _describe(site, record), boost, names)
+        front = _front(record.label, _describe(site, record), record)
         yield (
             record.page,
             site.render(f"{record.kind}.md.j2", record.page, record=record, front=front),

@@ -64,7 +64,7 @@ PARTY_ROLES = {
 MARKER_FILE = ".kb-synth"  # in DIR/facts: says the folder is synthetic and may be replaced
 # What a build needs besides facts/, copied from the repository so `kb build DIR` works.
 SITE_FILES = ("mkdocs.yml",)
-SITE_FOLDERS = ("content", "templates")
+SITE_FOLDERS = ("content", "overrides", "templates")
 WRAP_WIDTH = 96
 
 ROLE_WEIGHTS = {

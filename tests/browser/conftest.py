@@ -2,12 +2,13 @@
 
 Reusable by every browser test (the hostile-input test builds its own knowledge base with them):
 
-- `built_site(facts_dir=None)` (session scope) is a factory. It copies the repository's site
-  folders (content/, mkdocs.yml, templates/, schemas/, CONTRIBUTING.md, whichever exist) into a
-  temporary knowledge base, with `facts_dir` as its facts/ (default: the repository's real
-  facts/), runs the real `kb build` there, serves the resulting site/ over HTTP on 127.0.0.1
-  (a free port) and returns a `ServedSite`. The repository's own build/ and site/ are never
-  touched. The same `facts_dir` is built once per session:
+- `built_site(facts_dir=ATLAS_FACTS)` (session scope) is a factory. It copies the repository's
+  site folders (content/, mkdocs.yml, overrides/, templates/, schemas/, CONTRIBUTING.md,
+  whichever exist) into a temporary knowledge base, with `facts_dir` as its facts/ (default:
+  the browser tests' own knowledge base, tests/browser/kb/facts/; never the real facts/), runs
+  the real `kb build` there, serves the resulting site/ over HTTP on 127.0.0.1 (a free port)
+  and returns a `ServedSite`. The repository's own build/ and site/ are never touched. The same
+  `facts_dir` is built once per session:
 
       def test_hostile_record(built_site, page, tmp_path_factory):
           facts = tmp_path_factory.mktemp("hostile") / "facts"
@@ -15,7 +16,7 @@ Reusable by every browser test (the hostile-input test builds its own knowledge 
           site = built_site(facts)
           page.goto(site.url("organizations/evil/"))
 
-- `real_site`: `built_site()` on the real facts.
+- `atlas_site`: `built_site()` on tests/browser/kb/facts/ (see its README).
 - `browser` (session scope): Debian's Chromium launched headless by Playwright. The tests are
   skipped, with the reason, only when /usr/bin/chromium is missing (`make test` installs it).
 - `page`: a fresh page whose console errors and uncaught page errors are recorded in
@@ -24,7 +25,7 @@ Reusable by every browser test (the hostile-input test builds its own knowledge 
   site must not depend on them; they are recorded in `page.problems.external_requests`.
 - `screenshot_dir`: tests/output/browser/ (gitignored), where screenshots are saved.
 
-What a reader does (search with Material's box and wait for that query's results, read a
+What a reader does (search with the header's box and wait for that query's results, read a
 page's title, list result pages) is in tests/browser/reader.py, as plain functions.
 """
 
@@ -56,7 +57,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 # Every folder or file a knowledge base's site is built from, besides facts/.
-SITE_INPUTS = ["content", "mkdocs.yml", "templates", "schemas", "CONTRIBUTING.md"]
+SITE_INPUTS = ["content", "mkdocs.yml", "overrides", "templates", "schemas", "CONTRIBUTING.md"]
+# The browser tests' knowledge base: small, made up, chosen for what the tests check.
+ATLAS_FACTS = Path(__file__).parent / "kb" / "facts"
 SCREENSHOT_DIR = REPO_ROOT / "tests" / "output" / "browser"
 # Playwright's default is 30 s; a local static site answers in well under one.
 TIMEOUT_MS = 15_000
@@ -100,7 +103,7 @@ def _serve_folder(folder: Path) -> tuple[http.server.ThreadingHTTPServer, thread
     return server, thread
 
 
-def make_knowledge_base(root: Path, facts_dir: Path | None = None) -> Path:
+def make_knowledge_base(root: Path, facts_dir: Path = ATLAS_FACTS) -> Path:
     """Lay out a knowledge base at `root`: the repository's site inputs plus a facts/ folder."""
     root.mkdir(parents=True, exist_ok=True)
     for name in SITE_INPUTS:
@@ -109,20 +112,20 @@ def make_knowledge_base(root: Path, facts_dir: Path | None = None) -> Path:
             shutil.copytree(source, root / name)
         elif source.is_file():
             shutil.copy2(source, root / name)
-    shutil.copytree(facts_dir or REPO_ROOT / "facts", root / "facts")
+    shutil.copytree(facts_dir, root / "facts")
     return root
 
 
 @pytest.fixture(scope="session")
 def built_site(
     tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Callable[[Path | None], ServedSite]]:
-    """Factory: `built_site(facts_dir=None)` builds and serves a site (see the module docstring)."""
-    sites: dict[Path | None, ServedSite] = {}
+) -> Iterator[Callable[..., ServedSite]]:
+    """Factory: `built_site(facts_dir)` builds and serves a site (see the module docstring)."""
+    sites: dict[Path, ServedSite] = {}
     servers: list[tuple[http.server.ThreadingHTTPServer, threading.Thread]] = []
 
-    def build(facts_dir: Path | None = None) -> ServedSite:
-        key = facts_dir.resolve() if facts_dir is not None else None
+    def build(facts_dir: Path = ATLAS_FACTS) -> ServedSite:
+        key = facts_dir.resolve()
         if key in sites:
             return sites[key]
         root = make_knowledge_base(tmp_path_factory.mktemp("site") / "kb", facts_dir)
@@ -142,9 +145,17 @@ def built_site(
 
 
 @pytest.fixture(scope="session")
-def real_site(built_site: Callable[[Path | None], ServedSite]) -> ServedSite:
-    """The site built from the repository's real facts/."""
-    return built_site(None)
+def atlas_site(built_site: Callable[..., ServedSite]) -> ServedSite:
+    """The site built from the browser tests' knowledge base, tests/browser/kb/facts/."""
+    return built_site()
+
+
+def serve_under(folder: Path, site_dir: Path, mount: str) -> http.server.ThreadingHTTPServer:
+    """Serve `site_dir` at /`mount`/ (a sub-path, as a site published under a project's path
+    is), from `folder`; the caller shuts the server down."""
+    (folder / mount).symlink_to(site_dir, target_is_directory=True)
+    server, _ = _serve_folder(folder)
+    return server
 
 
 @pytest.fixture(scope="session")

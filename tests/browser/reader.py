@@ -5,36 +5,29 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 RESULT_LINKS = ".md-search-result__item > a.md-search-result__link"
-# Material's result summary reads "Initializing search", "Type to start searching", then
-# "No matching documents", "1 matching document" or "N matching documents" for a query.
-RESULTS_SHOWN = "() => /matching document/.test(document.querySelector('.md-search-result__meta')?.textContent ?? '')"  # noqa: E501
-RESULTS_CLEARED = "() => !/matching document/.test(document.querySelector('.md-search-result__meta')?.textContent ?? '')"  # noqa: E501
+RESULT_SUMMARY = ".md-search-result__meta"
+# The search script (overrides/assets/search/search.js) marks its box with the query whose
+# results are on screen, once they are all drawn.
+RESULTS_SHOWN = "query => document.querySelector('.kb-search')?.dataset.kbSearchShown === query"
 
 
 def search(page, query: str):
-    """Type `query` into Material's search box and wait for its results; returns the result links
-    (a Locator, best first; empty when nothing matched).
+    """Type `query` into the header's search box and wait for its results; returns the result
+    links (a Locator, best first; empty when nothing matched).
 
-    Material searches on each key released, so typing character by character shows the results
-    of every prefix in turn, and a test could read those of "Le" while it means "Lei Jun". So the
-    box is emptied first (the summary goes back to "Type to start searching"), the query is put
-    in whole but for its last character, and that one is typed: the first results shown after
-    that are the query's.
+    The box searches on each input, and a slow answer to an earlier input could still be on
+    screen: the script says which query the results shown are for, and this waits for that.
     """
-    box = page.locator("input.md-search__input")
+    box = page.locator(".kb-search input.md-search__input")
     box.click()
-    if box.input_value():
-        box.fill("")
-        box.press("Backspace")
-        page.wait_for_function(RESULTS_CLEARED)
-    box.fill(query[:-1])
-    box.press(query[-1])
-    page.wait_for_function(RESULTS_SHOWN)
+    box.fill("")
+    box.fill(query)
+    page.wait_for_function(RESULTS_SHOWN, arg=query)
     return page.locator(RESULT_LINKS)
 
 
 def path_of(url: str) -> str:
-    """The path of a URL, without the query (search adds ?h=<words> to highlight) or fragment."""
+    """The path of a URL, without the query or fragment."""
     return urlsplit(url).path
 
 
@@ -43,6 +36,17 @@ def result_pages(links) -> list[str]:
     ('/people/lei-jun/'); results for sections of a page count as the page."""
     paths = [path_of(href) for href in links.evaluate_all("links => links.map(a => a.href)")]
     return list(dict.fromkeys(paths))
+
+
+def result_kinds(links) -> list[str]:
+    """The kind of record each result says it is ('Person'), in the order shown."""
+    return links.evaluate_all(
+        "links => links.map(a => a.querySelector('.md-tag')?.textContent.trim() ?? '')"
+    )
+
+
+def summary_text(page) -> str:
+    return " ".join(page.locator(RESULT_SUMMARY).inner_text().split())
 
 
 def article_title(page) -> str:
