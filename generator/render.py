@@ -750,14 +750,16 @@ class PageContext:
             rows.append(f"| {_finalize(label)} | {_finalize(value)} |\n")
         if len(rows) == 1:
             rows = []
+        # Lines of the same words on many pages: not indexed for search.
         missing = self.not_recorded(record)
         if missing:
-            rows.append(f"\n{escape.md_text('Not recorded: ' + ', '.join(missing) + '.')}\n")
-        shown = [name for name, spec in record.schema.fields.items() if spec.claim]
-        if any(not claim.citations for name in shown for claim in record.claims_of(name)):
+            shown = escape.md_text("Not recorded: " + ", ".join(missing) + ".")
+            rows.append(f"\n<p data-pagefind-ignore>{shown}</p>\n")
+        claims = [name for name, spec in record.schema.fields.items() if spec.claim]
+        if any(not claim.citations for name in claims for claim in record.claims_of(name)):
             rows.append(
-                "\nA fact without a note of its own rests on the sources cited for the "
-                "record as a whole.\n"
+                "\n<p data-pagefind-ignore>A fact without a note of its own rests on the sources "
+                "cited for the record as a whole.</p>\n"
             )
         return _safe("".join(rows))
 

@@ -21,6 +21,7 @@ from generator.model import KnowledgeBase, Record
 from generator.pipeline import Project, check_project
 from tests.browser.conftest import serve_under
 from tests.browser.reader import (
+    RESULT_LINKS,
     article_title,
     path_of,
     result_kinds,
@@ -241,6 +242,15 @@ def test_search_works_under_a_sub_path_at_every_width_and_scheme(
         assert result_pages(links)[0] == "/atlas/organizations/xiaomi/"
         first = links.first
         assert first.is_visible()
+        # On a phone the search panel slides open (a CSS transition): the result's place is
+        # measured once the panel has come to rest, not while it still moves.
+        page.wait_for_function(
+            "sel => { const a = document.querySelector(sel); if (!a) return false;"
+            " const r = a.getBoundingClientRect(); const w = a.dataset.kbLastWidth;"
+            " a.dataset.kbLastWidth = r.width; return String(r.width) === w; }",
+            arg=RESULT_LINKS,
+            polling=200,
+        )
         box = first.bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"] + 1
         page.screenshot(path=str(screenshot_dir / f"search-{size}-{scheme}.png"))
