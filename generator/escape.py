@@ -163,15 +163,99 @@ def _front_matter_value(value: object) -> object:
     return value
 
 
+class FrontMatterError(ValueError):
+    """A front matter block that mkdocs would not read back as the values it was made from."""
+
+
+def yaml_string(text: str) -> str:
+    """`text` as a YAML double-quoted scalar that every YAML reader (libyaml, which mkdocs
+    reads front matter with, and PyYAML) reads back as exactly `text`.
+
+    NOTE: not json.dumps: JSON writes a character outside the Basic Multilingual Plane (an
+    emoji) as a surrogate pair, `\\ud83d\\udcf1`, which YAML does not accept. Here printable
+    characters are written as themselves and every other one as YAML's own escape (`\\x85`,
+    `\\u2028`, `\\U000e0001`), so nothing in the text is a line break, a byte-order mark or a
+    character a reader refuses. A lone surrogate is no character (no UTF-8 file and no YAML
+    escape holds one): FrontMatterError."""
+    if text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    return '"' + "".join(map(_yaml_character, text)) + '"'
+
+
+def _yaml_character(ch: str) -> str:
+    if ch == '"' or ch == "\\":
+        return "\\" + ch
+    if ch.isprintable():
+        return ch
+    code = ord(ch)
+    if 0xD800 <= code <= 0xDFFF:
+        raise FrontMatterError(f"U+{code:04X} is half of a surrogate pair, not a character")
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def _yaml_value(value: object) -> str:
+    """A front matter value in YAML's flow style: strings by yaml_string; numbers, booleans
+    and null as JSON writes them (the same in YAML)."""
+    if isinstance(value, str):
+        return yaml_string(value)
+    if isinstance(value, dict):
+        for key in value:
+            if not isinstance(key, str):
+                raise FrontMatterError(f"front matter key {key!r} is not text")
+        items = (f"{yaml_string(key)}: {_yaml_value(item)}" for key, item in value.items())
+        return "{" + ", ".join(items) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(map(_yaml_value, value)) + "]"
+    if value is None or isinstance(value, bool | int | float):
+        return json.dumps(value, allow_nan=False)
+    raise FrontMatterError(f"front matter value {value!r} is not text, a number or a list")
+
+
 def front_matter(values: dict) -> str:
-    """A YAML front matter block. JSON is YAML, and json.dumps quotes every string, so no value
+    """A YAML front matter block. Every string is double-quoted (yaml_string), so no value
     can end the block or add keys. Strings are HTML-escaped, because the theme prints `title`
     and `description` into the page's HTML as they are (see the module docstring): a title
-    `</title><script>` would otherwise be a script on the page."""
+    `</title><script>` would otherwise be a script on the page.
+
+    The block is read back with mkdocs' own front matter reader, and must give exactly the
+    values written: a block mkdocs could not read would be dropped, and the page would show
+    it as text (where `[x](javascript:...)` is a live link). FrontMatterError, never a page,
+    if it does not."""
     lines = ["---"]
     for key, value in values.items():
         if not re.fullmatch(r"[a-z_]+", key):
-            raise ValueError(f"front matter key {key!r} is not a plain name")
-        lines.append(f"{key}: {json.dumps(_front_matter_value(value), ensure_ascii=True)}")
+            raise FrontMatterError(f"front matter key {key!r} is not a plain name")
+        lines.append(f"{key}: {_yaml_value(_front_matter_value(value))}")
     lines.append("---")
-    return "\n".join(lines) + "\n"
+    block = "\n".join(lines) + "\n"
+    meant = _as_read(_front_matter_value(values))
+    read = read_front_matter(block)
+    if read != meant:
+        raise FrontMatterError(
+            f"mkdocs reads this front matter as {read!r}, not as {meant!r}:\n{block}"
+        )
+    return block
+
+
+def read_front_matter(page: str) -> dict | None:
+    """A page's front matter as mkdocs reads it (mkdocs.utils.meta.get_data): None when the
+    page has no block that mkdocs reads as one (it would then render the block as text)."""
+    from mkdocs.utils.meta import YAML_RE, get_data  # here: only pages with front matter
+
+    if not YAML_RE.match(page):
+        return None
+    _, data = get_data(page)
+    return data or None
+
+
+def _as_read(value: object) -> object:
+    """What YAML gives back for a value front_matter writes (a tuple comes back a list)."""
+    if isinstance(value, dict):
+        return {key: _as_read(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_as_read(item) for item in value]
+    return value

@@ -31,6 +31,7 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from .build import ROOT_PAGES, BuildError, MarkdownResult, build_markdown, mkdocs_config_file
+from .escape import FrontMatterError
 from .pipeline import Project
 from .problems import format_report
 from .render import DuplicatePageError, TemplateUsageError
@@ -49,6 +50,7 @@ REPORTED_ERRORS = (
     TemplateUsageError,
     UnsafePagePath,
     DuplicatePageError,
+    FrontMatterError,
     jinja2.TemplateError,
 )
 # mkdocs warns about `--dirty` on every rebuild; our nav never changes with the facts, and the

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from generator import escape
 from tests.browser.conftest import make_knowledge_base
@@ -33,6 +35,7 @@ from tests.hostile_site import (
     shown_lines,
     write_hostile_facts,
 )
+from tests.test_hostile_check import make_case
 
 pytestmark = pytest.mark.slow
 
@@ -185,6 +188,108 @@ def test_front_matter_cannot_add_keys_or_end_the_block():
     assert html.unescape(front["title"]) == hostile
     with pytest.raises(ValueError):
         escape.front_matter({"title: x\nevil": "y"})
+
+
+# Every code point: surrogates (lone halves, which no UTF-8 file holds) included.
+ANY_TEXT = st.text(st.characters(min_codepoint=0, max_codepoint=0x10FFFF), max_size=40)
+# Every character: every code point but the surrogates.
+CHARACTERS = st.text(
+    st.characters(min_codepoint=0, max_codepoint=0x10FFFF, exclude_categories=("Cs",)), max_size=40
+)
+ROUND_TRIP = settings(derandomize=True, database=None, deadline=None, max_examples=400)
+OUTSIDE_THE_BMP = ["\U0001f4f1", "\U00020000", "\U0002a6d6", "\U0001d11e", "\U0001fae0"]
+
+
+@ROUND_TRIP
+@given(CHARACTERS)
+@example("\U0001f4f1 [click me](javascript:alert(1))")
+@example('"\\\x85\u2028\u2029\ufeff\ufffe\uffff\x00\x7f\xa0\U000e0001\U0010ffff')
+def test_yaml_string_reads_back_exactly_through_mkdocs(text: str):
+    """Whatever a string holds, mkdocs' own front matter reader reads back exactly it."""
+    block = f"---\ntitle: {escape.yaml_string(text)}\n---\n"
+    assert escape.read_front_matter(block + "Body\n") == {"title": text}
+
+
+@ROUND_TRIP
+@given(ANY_TEXT, st.lists(ANY_TEXT, max_size=3))
+@example("\U0001f4f1 Emoji Phone", ["\U00020000\U00020001", "x"])
+@example("\ud83d\udcf1 lone halves", [])
+def test_front_matter_reads_back_as_meant_for_every_code_point(title: str, tags: list[str]):
+    """A page's front matter, read by mkdocs, is the values given, HTML-escaped (lone
+    surrogates, which no page can hold, dropped): never a block mkdocs drops."""
+    block = escape.front_matter({"title": title, "search": {"boost": 2}, "tags": tags})
+    page = block + "# Heading\n"
+    assert escape.read_front_matter(page) == {
+        "title": escape.html_escape(title),
+        "search": {"boost": 2},
+        "tags": [escape.html_escape(tag) for tag in tags],
+    }
+
+
+@pytest.mark.parametrize("character", OUTSIDE_THE_BMP)
+def test_characters_outside_the_bmp_are_written_as_themselves(character: str):
+    """Not as a surrogate-pair escape (json.dumps writes `\\ud83d\\udcf1`), which YAML refuses."""
+    block = escape.front_matter({"title": f"a {character} b"})
+    assert f'title: "a {character} b"' in block
+    assert "\\ud" not in block
+
+
+def test_front_matter_mkdocs_cannot_read_stops_the_build(monkeypatch, tmp_path: Path):
+    """Were the writer wrong again (here: JSON's surrogate-pair escapes, the old writer), the
+    page is not written: the build fails, naming the block, instead of rendering it as text."""
+    monkeypatch.setattr(escape, "yaml_string", lambda text: json.dumps(text, ensure_ascii=True))
+    with pytest.raises(escape.FrontMatterError, match="mkdocs reads this front matter as None"):
+        escape.front_matter({"title": "\U0001f4f1 [x](javascript:alert(1))"})
+    root = make_knowledge_base(
+        tmp_path / "kb", make_case("characters-outside-the-bmp", tmp_path) / "facts"
+    )
+    from generator.cli import main
+
+    assert main(["build", "--markdown-only", str(root)]) == 1
+    assert not (root / "build" / "docs" / "organizations" / "emoji-phone.md").exists()
+
+
+@pytest.fixture(scope="module")
+def outside_the_bmp_kb(tmp_path_factory) -> Path:
+    """tests/hostile/characters-outside-the-bmp, built with the real `kb build`."""
+    scratch = tmp_path_factory.mktemp("outside-the-bmp")
+    root = make_knowledge_base(
+        scratch / "kb", make_case("characters-outside-the-bmp", scratch) / "facts"
+    )
+    result = run_kb("build", root, cwd=root)
+    assert result.code == 0, f"kb build failed:\n{result.out}\n{result.err}"
+    return root
+
+
+def test_names_outside_the_bmp_keep_their_front_matter(outside_the_bmp_kb: Path):
+    """The expected page of the case: its front matter is read by mkdocs as the record's
+    name, description and tags, and nothing of it is left in the page's text."""
+    from generator.pipeline import Project, check_project
+
+    kb = check_project(Project(outside_the_bmp_kb)).knowledge_base
+    for record_id in ("emoji-phone", "cjk-extension-b"):
+        record = kb[record_id]
+        page = (outside_the_bmp_kb / "build" / "docs" / record.page).read_text(encoding="utf-8")
+        front = escape.read_front_matter(page)
+        assert front is not None, record_id
+        assert front["title"] == escape.html_escape(record.label)
+        assert front["tags"][0] == escape.html_escape(record.label)
+        html_page = outside_the_bmp_kb / "site" / record.url / "index.html"
+        scan = scan_html(html_page.read_text(encoding="utf-8"))
+        assert scan.title == f"{record.label} - {SITE_NAME}", record_id
+        assert not scan.problems(allowed_script_sources=THEME_SCRIPTS), scan.problems()
+        assert "title:" not in scan.text and "&quot;" not in scan.text
+
+
+def test_no_link_or_image_from_names_outside_the_bmp(outside_the_bmp_kb: Path):
+    for page in sorted((outside_the_bmp_kb / "site").rglob("*.html")):
+        source = page.read_text(encoding="utf-8")
+        assert 'href="javascript:' not in source.lower(), page
+        assert 'href="https://evil.example' not in source, page
+        assert 'src="https://evil.example' not in source, page
+    index = json.loads((outside_the_bmp_kb / "site" / "search" / "search_index.json").read_text())
+    tags = {tag for doc in index["docs"] for tag in doc.get("tags", [])}
+    assert any(tag.startswith("\U0001f4f1 Emoji Phone") for tag in tags), tags
 
 
 @pytest.mark.parametrize("payload", ["a\u202eb", "a\u200bb", "a\x1bb", "a\ud800b", "a\x00b"])

@@ -16,6 +16,7 @@ from pathlib import Path
 import jinja2
 
 from ..build import BuildError, build_markdown, build_site
+from ..escape import FrontMatterError
 from ..pipeline import Project, find_project_root, one_build_process
 from ..problems import format_report
 from ..render import DuplicatePageError, TemplateUsageError
@@ -41,7 +42,13 @@ def run(args: argparse.Namespace) -> int:
         else:
             site = build_site(project)
             markdown = site.markdown
-    except (BuildError, TemplateUsageError, DuplicatePageError, UnsafePagePath) as error:
+    except (
+        BuildError,
+        TemplateUsageError,
+        DuplicatePageError,
+        UnsafePagePath,
+        FrontMatterError,
+    ) as error:
         print(f"kb build: {error}", file=sys.stderr)
         return 1
     except jinja2.TemplateError as error:  # a site's override template with a mistake in it
