@@ -639,4 +639,4 @@ def format_markdown(diff: FactDiff) -> str:
             "Layout or comments only (no fact changed): "
             + ", ".join(md_text(rel) for rel in diff.layout_only)
         )
-    return "\n".join(lines).rstrip("\n")
+    return printable("\n".join(lines).rstrip("\n"))

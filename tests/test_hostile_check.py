@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -329,6 +330,80 @@ def test_reports_stay_printable_whatever_the_facts_hold(tmp_path: Path):
                 if case == "invisible-and-control-characters":
                     lines = [p["source_line"] or "" for p in report["problems"]]
                     assert any("\u202e" in line for line in lines)  # JSON keeps the data exact
+
+
+def _git(root: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com", *args],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
+
+
+def _annotation_spoofing_outputs(tmp_path: Path) -> dict[str, str]:
+    """What every command that shows fact data prints, in each of its formats, for
+    tests/hostile/annotation-spoofing (and the file names of unprintable-file-names)."""
+    root = make_case("annotation-spoofing", tmp_path)
+    outputs = {}
+    for fmt in ("text", "github", "json"):
+        outputs[f"check --format {fmt}"] = run_kb_limited("check", "--format", fmt, cwd=root).stdout
+    build = run_kb_limited("build", "--markdown-only", cwd=root)
+    outputs["build"] = build.stdout + build.stderr
+    fmt_diff = run_kb_limited("fmt", "--check", "--diff", cwd=root)
+    outputs["fmt --check --diff"] = fmt_diff.stdout + fmt_diff.stderr
+    # kb diff: the hostile values as they were committed, against a change to each of them.
+    _git(root, "init", "--quiet", "--initial-branch=main")
+    _git(root, "add", "facts")
+    _git(root, "commit", "--quiet", "-m", "hostile values")
+    organizations = root / "facts" / "organizations"
+    for path in organizations.glob("newline-*.yaml"):
+        path.write_text(
+            f"name: Changed {path.stem}\nroles: [carrier]\ncitations:\n  - source: article\n"
+        )
+    escapes = organizations / "terminal-escapes.yaml"
+    escapes.write_text(escapes.read_text().replace("  ::warning", "  changed ::warning"))
+    for fmt in ("text", "markdown"):
+        diff = run_kb_limited("diff", "HEAD", "--format", fmt, cwd=root)
+        assert diff.returncode == 0, diff.stdout + diff.stderr
+        outputs[f"diff --format {fmt}"] = diff.stdout + diff.stderr
+    assert "forged by a value" in outputs["diff --format text"]
+    assert "forged by a literal block" in outputs["diff --format text"]
+    names = make_case("unprintable-file-names", tmp_path / "names")
+    for fmt in ("text", "github"):
+        outputs[f"names check --format {fmt}"] = run_kb_limited(
+            "check", "--format", fmt, cwd=names
+        ).stdout
+    outputs["names fmt --check --diff"] = run_kb_limited(
+        "fmt", "--check", "--diff", cwd=names
+    ).stdout
+    return outputs
+
+
+# A GitHub Actions annotation as `kb check --format github` writes it, on a fact file.
+_OWN_ANNOTATION = re.compile(
+    r"::(error|warning) file=facts/[^,\s]+(,line=\d+(,col=\d+)?)?,title=[a-z-]+::"
+)
+
+
+def test_no_output_can_forge_an_annotation_or_a_terminal_escape(tmp_path: Path):
+    """Keys and values with line breaks and `::error file=...::`, literal blocks of workflow
+    commands, terminal escapes: every command and format shows them, escaped, and no line
+    of any output is a GitHub Actions workflow command but the check's own annotations."""
+    outputs = _annotation_spoofing_outputs(tmp_path)
+    for command, output in outputs.items():
+        assert "forged" in output or "names" in command, command
+        for line in output.splitlines():
+            shown = {ch for ch in line if unicodedata.category(ch)[0] == "C"}
+            assert not shown, f"kb {command}: raw {shown!r} in {line!r}"
+            command_line = line.lstrip().startswith("::")
+            if command.endswith("--format github") and command_line:
+                assert _OWN_ANNOTATION.match(line), f"kb {command}: forged {line!r}"
+            else:
+                assert not command_line, f"kb {command}: a workflow command: {line!r}"
+    github = outputs["check --format github"].splitlines()
+    assert len([line for line in github if line.startswith("::")]) == 3
+    assert "\\u000a::error file=README.md" in outputs["check --format text"]
 
 
 def snapshot(root: Path) -> dict[str, object]:

@@ -18,7 +18,7 @@ import jinja2
 from ..build import BuildError, build_markdown, build_site
 from ..escape import FrontMatterError
 from ..pipeline import Project, find_project_root, one_build_process
-from ..problems import format_report
+from ..problems import format_report, printable
 from ..render import DuplicatePageError, TemplateUsageError
 from ..write import UnsafePagePath
 from . import add_root_argument
@@ -49,11 +49,11 @@ def run(args: argparse.Namespace) -> int:
         UnsafePagePath,
         FrontMatterError,
     ) as error:
-        print(f"kb build: {error}", file=sys.stderr)
+        print(f"kb build: {printable(str(error))}", file=sys.stderr)
         return 1
     except jinja2.TemplateError as error:  # a site's override template with a mistake in it
         where = f"{error.filename}:{error.lineno}: " if getattr(error, "filename", None) else ""
-        print(f"kb build: template error: {where}{error}", file=sys.stderr)
+        print(printable(f"kb build: template error: {where}{error}"), file=sys.stderr)
         return 1
     outcome = markdown.check
     problems = outcome.collector.sorted()

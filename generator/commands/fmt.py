@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
             formatted = formatter.format_text(fact.text, schemas.get(fact.folder))
         except FormatError as error:
             where = f"{shown}:{error.line}" if error.line else shown
-            print(f"{printable(where)}: not formatted: {error.message}")
+            print(printable(f"{where}: not formatted: {error.message}"))
             failed.append(shown)
             continue
         new_bytes = formatted.encode("utf-8")
