@@ -14,7 +14,6 @@ The text, GitHub-annotation and JSON forms below are a tested contract (tests/er
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Literal
