@@ -63,7 +63,10 @@ def test_a_small_bench_reports_every_figure(tmp_path):
     assert mkdocs["seconds"] > 0 and 0 < mkdocs["generator_share"] < 1
     assert mkdocs["entity_page_html_median_bytes"] > 1000 and mkdocs["search_index_bytes"] > 1000
     names = [target["name"] for target in report["targets"]]
-    assert len(names) == 7 and all(target["met"] is None for target in report["targets"])
+    assert len(names) == 8 and all(target["met"] is None for target in report["targets"][:7])
+    # The hostile text case runs whatever the sizes (a 200 KB quote of `&<&‹`).
+    assert "quote of &<&‹" in names[7] and report["targets"][7]["value"] > 0
+    assert report["hostile_text"]["markdown_seconds"] > 0
     assert not (out / "kb-50").exists()  # the knowledge base is removed unless --keep
 
 
