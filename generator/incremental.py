@@ -35,6 +35,7 @@ import functools
 import os
 import secrets
 import stat
+import sys
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -51,7 +52,13 @@ from .cache import (
     read_checked_json,
     write_checked_json,
 )
-from .load import FactFile, read_fact_file
+from .load import (
+    MAX_FACT_FILE_BYTES,
+    FactFile,
+    FileRefused,
+    read_fact_file,
+    read_regular_file,
+)
 from .model import CitationUse, KnowledgeBase, Record
 from .parallel import ForkedWorkers, parallel_jobs
 from .pipeline import Project
@@ -140,6 +147,24 @@ def scan_outputs(build_dir: Path) -> dict[str, tuple[int, int, int]] | None:
     except OSError:
         return None
     return found
+
+
+# Keys of inputs that were not read (see input_key) start with this; content keys are hex.
+_NOT_READ = "not read: "
+
+
+def input_key(root: Path, rel: str) -> str:
+    """The content key of an input (cache.content_key of its bytes), read as the loader reads
+    fact files (load.read_regular_file): never through a link, never waiting on a pipe, and a
+    fact file never beyond the size limit. An input that is not read has a key that says why
+    (and changes when its size or kind does), so a build still sees it change."""
+    limit = MAX_FACT_FILE_BYTES if rel.startswith("facts/") else sys.maxsize
+    try:
+        return content_key(read_regular_file(root / rel, limit))
+    except FileRefused as refused:
+        return f"{_NOT_READ}{refused.code} {refused.message}"
+    except OSError as error:
+        return f"{_NOT_READ}{error.strerror}"
 
 
 def fact_id(rel: str) -> tuple[str, str] | None:
@@ -667,11 +692,7 @@ class BuildMemory:
             if not self.known:  # nothing to compare with: hashing would be wasted
                 scanned[rel] = [*signature, "unknown"]
                 continue
-            try:
-                key = content_key((self.project.root / rel).read_bytes())
-            except OSError:
-                key = "unreadable"
-            scanned[rel] = [*signature, key]
+            scanned[rel] = [*signature, input_key(self.project.root, rel)]
         self.scanned = scanned
         old_keys = {rel: value[4] for rel, value in self.inputs.items()}
         new_keys = {rel: value[4] for rel, value in scanned.items()}
@@ -956,9 +977,11 @@ def apply_edits(
             signature = _signature(status)
             if tuple(old[:4]) == signature:
                 continue
-            key = content_key((root / rel).read_bytes())
+            key = input_key(root, rel)
         except OSError:
             return None
+        if key.startswith(_NOT_READ):
+            return None  # a link, a pipe, a file too large: the full check reports it
         scanned[rel] = [*signature, key]
         if key != old[4]:
             edited.append(rel)

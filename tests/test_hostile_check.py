@@ -21,11 +21,13 @@ To regenerate every expected.txt after changing a message on purpose (then revie
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import unicodedata
@@ -118,12 +120,30 @@ def _unprintable_file_names(facts: Path) -> None:
             handle.write(record.replace(b"Xiaomi", f"Unprintable {index}".encode()))
 
 
+def _links_to_devices(facts: Path) -> None:
+    """Fact files that are links to devices that never end (reading /dev/zero took 5 GB in 15
+    seconds) and a named pipe (reading it waits for a writer for ever)."""
+    organizations = facts / "organizations"
+    (organizations / "zero.yaml").symlink_to("/dev/zero")
+    (organizations / "urandom.yaml").symlink_to("/dev/urandom")
+    os.mkfifo(organizations / "fifo.yaml")
+
+
+def _facts_folder_link(facts: Path) -> None:
+    """facts/ itself a link to a folder elsewhere (which holds valid facts)."""
+    elsewhere = facts.parent / "elsewhere"
+    facts.rename(elsewhere)
+    facts.symlink_to(elsewhere, target_is_directory=True)
+
+
 GENERATED: dict[str, Callable[[Path], None]] = {
     "oversized-file": _oversized_file,
     "alias-text-bomb": _alias_text_bomb,
     "links-and-special-files": _links_and_special_files,
     "ids-differing-in-case-or-unicode": _ids_differing_in_case_or_unicode,
     "unprintable-file-names": _unprintable_file_names,
+    "links-to-devices": _links_to_devices,
+    "facts-folder-link": _facts_folder_link,
 }
 # Cases of valid input that once broke the site (tests/test_hostile_render.py builds them): their
 # report is the all-clear, and their test is what the built pages show.
@@ -330,6 +350,149 @@ def test_reports_stay_printable_whatever_the_facts_hold(tmp_path: Path):
                 if case == "invisible-and-control-characters":
                     lines = [p["source_line"] or "" for p in report["problems"]]
                     assert any("\u202e" in line for line in lines)  # JSON keeps the data exact
+
+
+# --- Only regular files are read, on every path --------------------------------------------
+
+
+def test_a_fact_file_is_read_only_if_it_is_a_regular_file_within_the_limit(tmp_path: Path):
+    """load.read_regular_file, the one way a fact file is read: a link (to /dev/zero), a pipe
+    and an oversized file are refused without waiting or reading them."""
+    from generator.load import FileRefused, read_regular_file
+
+    (tmp_path / "zero.yaml").symlink_to("/dev/zero")
+    os.mkfifo(tmp_path / "pipe.yaml")
+    (tmp_path / "big.yaml").write_bytes(b"#" * (MAX_FACT_FILE_BYTES + 1))
+    (tmp_path / "fine.yaml").write_bytes(b"name: Fine\n")
+    for name, code in [
+        ("zero.yaml", "file-symlink"),
+        ("pipe.yaml", "file-special"),
+        ("big.yaml", "file-too-large"),
+    ]:
+        with pytest.raises(FileRefused) as refused:
+            read_regular_file(tmp_path / name)
+        assert refused.value.code == code, name
+    assert read_regular_file(tmp_path / "fine.yaml") == b"name: Fine\n"
+
+
+def _base_kb(where: Path) -> Path:
+    """A knowledge base of tests/hostile/_base alone (valid)."""
+    shutil.copytree(BASE, where / "kb" / "facts")
+    return where / "kb"
+
+
+def _swap_in_hostile_files(root: Path) -> None:
+    """After a build: a fact file replaced by a pipe, a link to /dev/zero and a file over the
+    size limit added (what a rebuild reads before validation must refuse them all)."""
+    organizations = root / "facts" / "organizations"
+    (organizations / "xiaomi.yaml").unlink()
+    os.mkfifo(organizations / "xiaomi.yaml")
+    (organizations / "zero.yaml").symlink_to("/dev/zero")
+    (organizations / "big.yaml").write_bytes(b"#" * (MAX_FACT_FILE_BYTES + 1))
+
+
+def test_a_rebuild_reads_only_regular_files(tmp_path: Path):
+    """`kb build` after a build compares the inputs with the last build's before validating
+    them: a pipe or a link to a device there is refused too (it hung, or took 5 GB)."""
+    root = _base_kb(tmp_path)
+    assert run_kb_limited("build", "--markdown-only", cwd=root).returncode == 0
+    _swap_in_hostile_files(root)
+    result = run_kb_limited("build", "--markdown-only", cwd=root, memory=MEMORY_LIMIT_BYTES)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "facts/organizations/xiaomi.yaml: not a regular file" in result.stdout
+    assert "facts/organizations/zero.yaml: symbolic link" in result.stdout
+    assert "facts/organizations/big.yaml: file is 262,145 bytes" in result.stdout
+
+
+def test_kb_serve_reads_only_regular_files_after_an_edit(tmp_path: Path):
+    """kb serve applies an edit of a fact file in place (incremental.apply_edits): a file
+    swapped for a pipe or a link is refused there too, never read, never waited on."""
+    from generator.build import build_markdown
+
+    root = _base_kb(tmp_path)
+    project = Project(root)
+    assert build_markdown(project).ok
+    _swap_in_hostile_files(root)
+    changed = [root / "facts" / "organizations" / name for name in ("xiaomi.yaml", "zero.yaml")]
+
+    def hang(signum, frame):
+        raise TimeoutError("reading a pipe or a device blocked")
+
+    previous = signal.signal(signal.SIGALRM, hang)
+    signal.alarm(HANG_GUARD_SECONDS)  # a hang guard only, never a timing assertion
+    try:
+        result = build_markdown(project, changed=changed)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert not result.ok
+    codes = {(p.path, p.code) for p in result.check.collector.problems}
+    assert ("facts/organizations/xiaomi.yaml", "file-special") in codes
+    assert ("facts/organizations/zero.yaml", "file-symlink") in codes
+
+
+def test_an_unreadable_fact_file_is_a_located_problem(tmp_path: Path, monkeypatch):
+    """A file the check may not read (chmod 000) is reported, not a traceback. Tests run as
+    root, who reads any file: the refusal is simulated where the file is opened."""
+    import generator.load
+
+    root = _base_kb(tmp_path)
+    locked = root / "facts" / "organizations" / "xiaomi.yaml"
+    real_open = os.open
+
+    def refusing_open(path, flags, *args):
+        if Path(path) == locked:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(generator.load.os, "open", refusing_open)
+    problems = check_project(Project(root)).collector.problems
+    assert [(p.path, p.code, p.message) for p in problems if p.path.endswith("xiaomi.yaml")] == [
+        (
+            "facts/organizations/xiaomi.yaml",
+            "file-unreadable",
+            "cannot be read (Permission denied): make it readable (chmod a+r) or delete it",
+        )
+    ]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a file whatever its permissions")
+def test_an_unreadable_fact_file_is_reported_by_kb_check(tmp_path: Path):
+    root = _base_kb(tmp_path)
+    locked = root / "facts" / "organizations" / "xiaomi.yaml"
+    locked.chmod(0)
+    try:
+        result = run_kb_limited("check", cwd=root)
+    finally:
+        locked.chmod(0o644)
+    assert result.returncode == 1 and result.stderr == ""
+    assert "facts/organizations/xiaomi.yaml: cannot be read (Permission denied)" in result.stdout
+
+
+def test_a_linked_facts_folder_is_refused_by_every_command(tmp_path: Path):
+    """facts/ as a link: kb check, kb build, kb fmt and kb new refuse it, and nothing is
+    written where it points."""
+    root = make_case("facts-folder-link", tmp_path)
+    elsewhere = root / "elsewhere"
+    (elsewhere / "organizations" / "xiaomi.yaml").write_text(
+        "name:   Xiaomi\nroles: [ manufacturer ]\ncitations:\n  - source: article\n"
+    )
+    before = snapshot(elsewhere)
+    for args in (
+        ("check",),
+        ("build", "--markdown-only"),
+        ("fmt",),
+        ("fmt", "facts/organizations/xiaomi.yaml"),
+        ("new", "organization", "new-org", "--set", "name=New"),
+    ):
+        result = run_kb_limited(*args, cwd=root)
+        assert result.returncode == 1, (args, result.stdout, result.stderr)
+        assert "facts: symbolic link: facts/ must be the knowledge base's own folder" in (
+            result.stdout + result.stderr
+        ), args
+        assert "Traceback" not in result.stdout + result.stderr
+    assert snapshot(elsewhere) == before
+    assert not (root / "build").exists()
 
 
 def _git(root: Path, *args: str) -> None:

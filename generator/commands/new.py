@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..format import FormatError
-from ..load import FACT_SUFFIX, new_fact_yaml
+from ..load import FACT_SUFFIX, FACTS_LINK_MESSAGE, new_fact_yaml
 from ..pipeline import Project, check_project, find_project_root
 from ..problems import format_report, printable
 from ..scaffold import render_template
@@ -64,6 +64,14 @@ def run(args: argparse.Namespace) -> int:
         check_new_id(args.id, schema, project, schemas)
         data = fill_fields(schema, args.values)
         path = project.facts_dir / schema.plural / f"{args.id}{FACT_SUFFIX}"
+        # Written through a linked facts/ or kind folder, the file would land anywhere.
+        if project.facts_dir.is_symlink():
+            raise NewFileError(f"facts: {FACTS_LINK_MESSAGE}")
+        if path.parent.is_symlink():
+            raise NewFileError(
+                f"facts/{schema.plural}: symbolic link: kind folders must be real folders "
+                "(a link can point outside facts/); replace the link with the folder itself"
+            )
         rel = path.relative_to(project.root).as_posix()
         try:
             text = render_template(schema, data, rel)
