@@ -462,3 +462,80 @@ def test_an_interrupted_build_leaves_the_old_site_or_the_new_one(small_kb: Path)
         interrupted = True
         break
     assert interrupted, "the build finished every time before it could be interrupted"
+
+
+# --- One build at a time ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def base_kb(tmp_path: Path) -> Path:
+    """tests/hostile/_base as a knowledge base with the repository's site files."""
+    return make_knowledge_base(tmp_path / "kb", REPO_ROOT / "tests" / "hostile" / "_base" / "facts")
+
+
+def test_a_second_build_is_refused_while_one_runs(base_kb: Path):
+    """While another process holds the knowledge base's build lock (a build, or kb serve),
+    `kb build` says so and touches nothing; once it is released, the build runs."""
+    from generator.lock import build_lock
+    from generator.pipeline import Project
+
+    assert run_kb("build", cwd=base_kb).code == 0
+    before = {name: tree_state(base_kb / name) for name in ("site", "build")}
+    with build_lock(Project(base_kb), "kb serve"):
+        for args in (("build",), ("build", "--markdown-only")):
+            result = run_kb(*args, cwd=base_kb)
+            assert result.code == 1, result.out + result.err
+            assert (
+                f"kb build: another build of this knowledge base is running (kb serve, process "
+                f"{os.getpid()}): wait for it to finish (or stop it), then run kb build again"
+            ) in result.err
+        assert {name: tree_state(base_kb / name) for name in ("site", "build")} == before
+    assert run_kb("build", cwd=base_kb).code == 0
+
+
+def test_concurrent_builds_publish_a_complete_site_or_fail(base_kb: Path):
+    """Two `kb build` at once: each either builds (exit 0) or is refused (exit 1, saying
+    why), and the site left is complete. Once, two raced and site/ kept half its files."""
+    assert run_kb("build", cwd=base_kb).code == 0
+    complete = sorted(tree_state(base_kb / "site"))
+    (base_kb / "content" / "index.md").write_text(
+        (base_kb / "content" / "index.md").read_text(encoding="utf-8") + "\nA change.\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(REPO_ROOT)}
+    builds = [
+        subprocess.Popen(
+            [sys.executable, "-m", "generator", "build"],
+            cwd=base_kb,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outcomes = [(build.wait(timeout=300), build.communicate()) for build in builds]
+    for code, (_, err) in outcomes:
+        assert code in (0, 1), err
+        if code == 1:
+            assert "another build of this knowledge base is running" in err, err
+    assert any(code == 0 for code, _ in outcomes)
+    assert sorted(tree_state(base_kb / "site")) == complete
+    assert "A change." in (base_kb / "site" / "index.html").read_text(encoding="utf-8")
+    assert _leftovers(base_kb) == []
+
+
+def test_kb_build_is_refused_while_kb_serve_runs(base_kb: Path):
+    from tests.test_serve import ServeProcess, free_port
+
+    server = ServeProcess(base_kb, free_port())
+    try:
+        server.wait_until("kb serve serves", lambda: "kb serve: serving" in server.output)
+        result = run_kb("build", cwd=base_kb)
+        assert result.code == 1
+        assert "another build of this knowledge base is running (kb serve, process" in result.err
+        second = run_kb("serve", base_kb, "--port", str(free_port()), timeout=120)
+        assert second.code == 1 and "then run kb serve again" in second.err
+    finally:
+        server.close()
+    assert run_kb("build", cwd=base_kb).code == 0

@@ -17,6 +17,7 @@ import jinja2
 
 from ..build import BuildError, build_markdown, build_site
 from ..escape import FrontMatterError
+from ..lock import BuildLocked, build_lock
 from ..pipeline import Project, find_project_root, one_build_process
 from ..problems import format_report, printable
 from ..render import DuplicatePageError, TemplateUsageError
@@ -36,12 +37,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     project = Project(find_project_root(args.root or Path.cwd()))
     try:
-        if args.markdown_only:
-            with one_build_process():
-                markdown = build_markdown(project)
-        else:
-            site = build_site(project)
-            markdown = site.markdown
+        with build_lock(project, "kb build"):
+            if args.markdown_only:
+                with one_build_process():
+                    markdown = build_markdown(project)
+            else:
+                site = build_site(project)
+                markdown = site.markdown
+    except BuildLocked as error:
+        print(f"kb build: {printable(str(error))}", file=sys.stderr)
+        return 1
     except (
         BuildError,
         TemplateUsageError,
