@@ -277,6 +277,22 @@ def test_every_hostile_case_is_caught(problems_by_case):
         ("invisible-and-control-characters", "escaped.yaml", "control-character"),
         ("invisible-and-control-characters", "raw.yaml", "invisible-character"),
         ("bad-urls", "javascript.yaml", "bad-url"),
+        ("annotation-spoofing", "newline-key.yaml", "unknown-field"),
+        ("annotation-spoofing", "newline-enum.yaml", "unknown-value"),
+        ("links-to-devices", "zero.yaml", "file-symlink"),
+        ("links-to-devices", "fifo.yaml", "file-special"),
+        ("facts-folder-link", "facts", "file-symlink"),
+        ("cites-a-number", "numbered.yaml", "wrong-type"),
+        ("reserved-ids", "organizations/index.yaml", "reserved-id"),
+        ("reserved-ids", "people/index.yaml", "reserved-id"),
+        ("invisible-and-look-alike-names", "hangul-filler.yaml", "invisible-name"),
+        ("invisible-and-look-alike-names", "braille-blank.yaml", "invisible-name"),
+        ("invisible-and-look-alike-names", "dotted-xiaomi.yaml", "duplicate-name"),
+        ("invisible-and-look-alike-names", "joined-xiaomi.yaml", "duplicate-name"),
+        ("invisible-and-look-alike-names", "filled-xiaomi.yaml", "duplicate-name"),
+        ("digits-of-other-scripts", "bengali-year.yaml", "bad-date"),
+        ("digits-of-other-scripts", "arabic-indic-date.yaml", "bad-date"),
+        ("digits-of-other-scripts", "fullwidth-date.yaml", "bad-date"),
     ],
 )
 def test_hostile_file_is_refused_for_the_right_reason(problems_by_case, case, file, code):
@@ -493,6 +509,34 @@ def test_a_linked_facts_folder_is_refused_by_every_command(tmp_path: Path):
         assert "Traceback" not in result.stdout + result.stderr
     assert snapshot(elsewhere) == before
     assert not (root / "build").exists()
+
+
+def test_the_reserved_ids_are_the_pages_the_site_makes_in_kind_folders():
+    """Every page the generator makes in a kind's folder, other than a record's page, has a
+    name in validate.RESERVED_IDS, so no record can take it (`index` once stopped a build)."""
+    from generator.render import render_pages
+    from generator.validate import RESERVED_IDS
+
+    kb = check_project(Project(REPO_ROOT / "tests" / "golden" / "kb")).knowledge_base
+    assert kb is not None
+    record_pages = {record.page for record in kb.records.values()}
+    plurals = set(kb.schemas.by_plural)
+    made = {
+        path.rsplit("/", 1)[1].removesuffix(".md")
+        for path in render_pages(kb)
+        if path.count("/") == 1 and path.split("/")[0] in plurals and path not in record_pages
+    }
+    assert made and made <= set(RESERVED_IDS), made
+
+
+def test_kb_new_refuses_a_reserved_id(tmp_path: Path):
+    root = _base_kb(tmp_path)
+    result = run_kb_limited("new", "organization", "index", "--set", "name=Index", cwd=root)
+    assert result.returncode == 1
+    assert result.stdout.startswith(
+        "kb new: 'index' cannot be an id: organizations/index is the index of the kind"
+    )
+    assert not (root / "facts" / "organizations" / "index.yaml").exists()
 
 
 def _git(root: Path, *args: str) -> None:

@@ -33,7 +33,7 @@ from ..problems import format_report, printable
 from ..scaffold import render_template
 from ..schema import FieldSpec, KindSchema, SchemaSet, default_schemas
 from ..suggest import did_you_mean
-from ..validate import MAX_ID_LENGTH, SLUG, shown_id
+from ..validate import MAX_ID_LENGTH, RESERVED_IDS, SLUG, shown_id
 
 _SEGMENT = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:\[(?P<index>\d+)\])?$")
 
@@ -115,6 +115,11 @@ def check_new_id(record_id: str, schema: KindSchema, project: Project, schemas: 
         raise NewFileError(
             f"'{shown_id(record_id)}' is not a valid id: ids are lower-case letters and digits "
             f"joined by single hyphens, at most {MAX_ID_LENGTH} characters{fix}"
+        )
+    if record_id in RESERVED_IDS:
+        raise NewFileError(
+            f"'{record_id}' cannot be an id: {schema.plural}/{record_id} is "
+            f"{RESERVED_IDS[record_id]}, which the site makes itself (choose another id)"
         )
     own = project.facts_dir / schema.plural / f"{record_id}{FACT_SUFFIX}"
     if own.exists() or own.is_symlink():
