@@ -175,6 +175,60 @@ def fact_id(rel: str) -> tuple[str, str] | None:
     return None
 
 
+def _memory_shape_ok(loaded: Any) -> bool:
+    """Whether a build memory read from disk has the shape `BuildMemory.save` writes: anything
+    else (damaged, or made by something else) is ignored, and the next build starts afresh."""
+    if not isinstance(loaded, dict) or loaded.get("format") != MEMORY_FORMAT:
+        return False
+    inputs, pages, problems = loaded.get("inputs"), loaded.get("pages"), loaded.get("problems")
+    if not (isinstance(inputs, dict) and isinstance(pages, dict) and isinstance(problems, list)):
+        return False
+    if not isinstance(loaded.get("record_count"), int) or not isinstance(
+        loaded.get("generation"), str
+    ):
+        return False
+    for value in inputs.values():
+        if not (
+            isinstance(value, list)
+            and len(value) == 5
+            and all(isinstance(part, int) for part in value[:4])
+            and isinstance(value[4], str)
+        ):
+            return False
+    for value in pages.values():
+        if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], str)):
+            return False
+        output = value[1]
+        if output is not None and not (
+            isinstance(output, list)
+            and len(output) == 3
+            and all(isinstance(part, int) for part in output)
+        ):
+            return False
+    return all(_problem_shape_ok(problem) for problem in problems)
+
+
+_PROBLEM_FIELDS = {
+    "path": (str,),
+    "line": (int, type(None)),
+    "column": (int, type(None)),
+    "field": (str,),
+    "message": (str,),
+    "code": (str,),
+    "severity": (str,),
+    "source_line": (str, type(None)),
+}
+
+
+def _problem_shape_ok(problem: Any) -> bool:
+    return (
+        isinstance(problem, dict)
+        and problem.keys() == _PROBLEM_FIELDS.keys()
+        and all(isinstance(problem[name], kinds) for name, kinds in _PROBLEM_FIELDS.items())
+        and problem["severity"] in ("error", "warning")
+    )
+
+
 # -- recording what a page reads ------------------------------------------------------------
 
 
@@ -612,7 +666,7 @@ class BuildMemory:
             return memory
         memory = cls(project=project, records=RecordCache(project.cache_dir))
         loaded = read_checked_json(memory.path)
-        if isinstance(loaded, dict) and loaded.get("format") == MEMORY_FORMAT:
+        if _memory_shape_ok(loaded):
             try:
                 memory.inputs = {rel: list(value) for rel, value in loaded["inputs"].items()}
                 memory.pages = {
@@ -639,8 +693,13 @@ class BuildMemory:
         deps = loaded.get("deps")
         if not isinstance(deps, dict) or any(path not in deps for path in self.pages):
             return False
-        for path, page in self.pages.items():
-            page.deps = list(deps[path])
+        listed = [deps[path] for path in self.pages]
+        if not all(
+            isinstance(dep, list) and all(isinstance(d, str) for d in dep) for dep in listed
+        ):
+            return False  # of another shape: never used, every page renders
+        for page, dep in zip(self.pages.values(), listed, strict=True):
+            page.deps = list(dep)
         return True
 
     def save(self) -> None:

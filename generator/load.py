@@ -509,6 +509,32 @@ def _too_large_message(size: int, limit: int) -> str:
     )
 
 
+def _within_limits(data: Any) -> bool:
+    """Whether cached data is what reading a fact file can give: plain values (text, numbers,
+    booleans, null, lists, mappings with text keys), within the file limits on nesting,
+    values and text. The check runs on cached data only; files are bounded as they are read."""
+    values, text = MAX_VALUES_PER_FILE, MAX_TEXT_PER_FILE
+    pending: list[tuple[Any, int]] = [(data, 0)]
+    while pending:
+        value, depth = pending.pop()
+        values -= 1
+        if values < 0 or depth > MAX_NESTING_DEPTH:
+            return False
+        if isinstance(value, str):
+            text -= len(value)
+            if text < 0:
+                return False
+        elif isinstance(value, dict):
+            if not all(isinstance(key, str) for key in value):
+                return False
+            pending.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value)
+        elif not (value is None or isinstance(value, bool | int | float)):
+            return False
+    return isinstance(data, dict)
+
+
 def read_fact_file(
     fact: FactFile, collector: ProblemCollector, cache: RecordCache | None = None
 ) -> None:
@@ -537,8 +563,10 @@ def read_fact_file(
         return
     cache_key = fact.digest = content_key(raw) if cache is not None else None
     if cache is not None and (cached := cache.get(cache_key)) is not None:
-        fact.text, fact.data, fact.positions_pending = raw.decode("utf-8"), cached, True
-        return
+        if _within_limits(cached):
+            fact.text, fact.data, fact.positions_pending = raw.decode("utf-8"), cached, True
+            return
+        # Data no file could have given (a damaged cache): read the file afresh.
     problems_before = len(collector.problems)
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         file_problem(
