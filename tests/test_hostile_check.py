@@ -784,3 +784,12 @@ def test_contributing_documents_the_limits_the_loader_enforces():
     assert f"{MAX_NESTING_DEPTH} levels" in section
     assert f"{MAX_VALUES_PER_FILE:,} values" in section
     assert f"{MAX_TEXT_PER_FILE:,} characters" in section
+
+
+def test_contributing_lists_every_hostile_case():
+    """The security section names each class of hostile input that tests/hostile/ holds."""
+    text = (REPO_ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    start, end = text.index("<!-- security:start -->"), text.index("<!-- security:end -->")
+    section = text[start:end]
+    missing = [case for case in CASES if f"`{case}`" not in section]
+    assert not missing, f"CONTRIBUTING.md's security section does not name {missing}"
