@@ -15,7 +15,12 @@ by `synth.py` under `build/bench/`, and every figure is the median of several ru
   as a new `kb build` process;
 - mkdocs: `mkdocs build` of the generated Markdown, the generator's share of the whole build,
   the median HTML size of an entity page; then Pagefind's indexing time, the size of its
-  index, and the bytes a reader's first search fetches, measured in Chromium.
+  index, and the bytes a reader's first search fetches, measured in Chromium;
+- hostile text: once, whatever the sizes: a knowledge base of one quote whose text is 200 KB
+  of `&<&‹` (every other character one that Markdown must not read as syntax), rendered and
+  converted to HTML with the site's Markdown extensions. It took over a minute when each
+  escaped character was an entity that Python-Markdown stashed (see escape.py); the target
+  holds it linear.
 
 Each measurement runs in a child process (`python -m generator.bench --child ...`), so one
 run's caches, imports and memory never flatter the next. Times are wall-clock seconds from
@@ -48,6 +53,10 @@ ENTITY_FOLDERS = ("organizations", "people", "products")
 EDIT_KIND_FOLDER = "products"
 EDIT_MARKER = "  Edited for the benchmark."
 CHILD_TIMEOUT_SECONDS = 3_600
+# The hostile text case: its size in bytes of UTF-8, the repeated text, and the target.
+HOSTILE_TEXT_BYTES = 200_000
+HOSTILE_TEXT_UNIT = "&<&‹"
+HOSTILE_TEXT_LIMIT_SECONDS = 5.0
 
 
 @dataclass
@@ -310,6 +319,55 @@ def measure_first_search(root: Path, site: Path) -> dict:
         server.shutdown()
         server.server_close()
     return {"first_search_bytes": sum(fetched), "page_load_bytes": page_load}
+def write_hostile_text_kb(root: Path) -> Path:
+    """A knowledge base of one quote (with its speaker and source) whose text is
+    HOSTILE_TEXT_BYTES of HOSTILE_TEXT_UNIT; the quote's fact file."""
+    unit_bytes = len(HOSTILE_TEXT_UNIT.encode("utf-8"))
+    text = HOSTILE_TEXT_UNIT * (HOSTILE_TEXT_BYTES // unit_bytes)
+    files = {
+        "sources/article.yaml": "title: An article\nkind: news-article\n",
+        "people/speaker.yaml": "name: A Speaker\ncitations:\n  - source: article\n",
+        "quotes/hostile-text.yaml": (
+            f"text: {json.dumps(text, ensure_ascii=False)}\nspeaker: speaker\n"
+            "citations:\n  - source: article\n"
+        ),
+    }
+    for name, content in files.items():
+        path = root / "facts" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+    return root / "facts" / "quotes" / "hostile-text.yaml"
+
+
+def measure_hostile_text(root: Path) -> dict:
+    """The hostile text case (see the module docstring): the page rendered by the generator,
+    then converted by Python-Markdown with the extensions of the site's mkdocs.yml."""
+    import markdown
+    from mkdocs.config import load_config
+    from mkdocs.utils.meta import get_data
+
+    from .build import build_markdown, mkdocs_config_file
+    from .pipeline import Project
+
+    project = Project(root)
+    start = time.perf_counter()
+    result = build_markdown(project)
+    render_seconds = time.perf_counter() - start
+    if not result.ok:
+        raise RuntimeError("the hostile text knowledge base did not validate")
+    page = (project.build_dir / "quotes" / "hostile-text.md").read_text(encoding="utf-8")
+    body, _ = get_data(page)  # mkdocs converts the page without its front matter
+    config = load_config(str(mkdocs_config_file(project)), docs_dir=str(project.build_dir))
+    converter = markdown.Markdown(
+        extensions=config["markdown_extensions"], extension_configs=config["mdx_configs"]
+    )
+    start = time.perf_counter()
+    converter.convert(body)
+    return {
+        "bytes": HOSTILE_TEXT_BYTES,
+        "render_seconds": render_seconds,
+        "markdown_seconds": time.perf_counter() - start,
+    }
 
 
 def child_main(argv: list[str]) -> int:
@@ -323,6 +381,8 @@ def child_main(argv: list[str]) -> int:
         result = measure_incremental(root, Path(argv[2]), int(argv[3]))
     elif mode == "mkdocs":
         result = measure_mkdocs(root)
+    elif mode == "hostile-text":
+        result = measure_hostile_text(root)
     else:
         raise SystemExit(f"unknown measurement {mode!r}")
     print(json.dumps(result))
@@ -484,6 +544,31 @@ def evaluate_targets(sizes: dict[int, dict]) -> list[Target]:
     return targets
 
 
+def bench_hostile_text(settings: BenchSettings) -> dict:
+    """The hostile text case, in a knowledge base of its own under the output folder."""
+    root = settings.out_dir / "kb-hostile-text"
+    shutil.rmtree(root, ignore_errors=True)
+    write_hostile_text_kb(root)
+    settings.echo(f"hostile text: {HOSTILE_TEXT_BYTES:,} bytes of {HOSTILE_TEXT_UNIT} in a quote")
+    try:
+        return _child("hostile-text", root)
+    finally:
+        if not settings.keep:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def hostile_text_target(figures: dict | None) -> Target:
+    target = Target(
+        f"a {HOSTILE_TEXT_BYTES // 1000} KB quote of {HOSTILE_TEXT_UNIT}: render + Markdown",
+        f"< {HOSTILE_TEXT_LIMIT_SECONDS:g} s",
+    )
+    if figures:
+        target.value = figures["render_seconds"] + figures["markdown_seconds"]
+        target.shown = f"{target.value:.2f} s"
+        target.met = target.value < HOSTILE_TEXT_LIMIT_SECONDS
+    return target
+
+
 def _seconds(value: float | None) -> str:
     if value is None:
         return "-"
@@ -581,7 +666,9 @@ def run_bench(settings: BenchSettings) -> dict:
     """Measure every size, print the table and the targets, write the JSON; return it."""
     started = time.strftime("%Y-%m-%dT%H:%M:%S")
     sizes = {entities: bench_size(entities, settings) for entities in settings.sizes}
-    targets = evaluate_targets(sizes)
+    settings.out_dir.mkdir(parents=True, exist_ok=True)
+    hostile_text = bench_hostile_text(settings)
+    targets = [*evaluate_targets(sizes), hostile_text_target(hostile_text)]
     report = {
         "started": started,
         "machine": machine_description(),
@@ -593,6 +680,7 @@ def run_bench(settings: BenchSettings) -> dict:
             "seed": settings.seed,
         },
         "sizes": {str(size): figures for size, figures in sizes.items()},
+        "hostile_text": hostile_text,
         "targets": [target.__dict__ for target in targets],
     }
     settings.out_dir.mkdir(parents=True, exist_ok=True)

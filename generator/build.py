@@ -30,7 +30,7 @@ from pathlib import Path
 from .cache import RecordCache
 from .incremental import BuildMemory, BuildPages, LiveState, apply_edits
 from .pipeline import CheckOutcome, Project, check_project, cyclic_gc_paused, timed
-from .problems import ProblemCollector
+from .problems import ProblemCollector, printable
 from .render import relative_href, render_pages
 from .schema import default_schemas
 from .write import WriteReport, replace_folder, write_pages
@@ -304,7 +304,7 @@ class _MkdocsLog(logging.Handler):
         if record.levelno >= logging.WARNING:
             self.warnings.append(f"{record.levelname}: {message}")
             if self.echo:
-                print(f"mkdocs {record.levelname}: {message}", flush=True)
+                print(printable(f"mkdocs {record.levelname}: {message}"), flush=True)
 
 
 def run_mkdocs(project: Project, site_dir: Path, echo: bool = True) -> list[str]:

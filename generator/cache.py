@@ -7,17 +7,27 @@ package's code and schemas (`code_fingerprint`), so changing either starts afres
 
 Nothing read from the cache is trusted blindly. The file carries a checksum of its body and the
 fingerprint it was made for; a cache that is unreadable, truncated, edited, of another version
-or of another shape is ignored (and rewritten by the next run), never an error. Files that
-produced any problem, even a warning, are never cached, so their report is always made afresh.
-The cache holds JSON, which can only ever produce plain data; it is written to a temporary file
-and renamed into place, so an interrupted run leaves the old cache or the new one.
+or of another shape is ignored (and rewritten by the next run), never an error.
+
+NOTE: the checksum is keyed (BLAKE2b with a key of this machine's user, in their own cache
+folder, outside every knowledge base), so it cannot be recomputed by whoever can write
+`.cache/`. A cache file committed in a pull request (`git add -f .cache/...`) with data that is
+not what its fact files say would otherwise be published by the next build that checks out the
+branch, while `kb check` and the reviewers read the YAML. A cache made elsewhere is discarded.
+
+Files that produced any problem, even a warning, are never cached, so their report is always
+made afresh. The cache holds JSON, which can only ever produce plain data; it is written to a
+temporary file and renamed into place, so an interrupted run leaves the old cache or the new
+one.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
+import secrets
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -50,8 +60,38 @@ def content_key(raw: bytes) -> str:
     return hashlib.blake2b(raw, digest_size=20).hexdigest()
 
 
-def _checksum(body: bytes) -> str:
-    return hashlib.blake2b(body, digest_size=20).hexdigest()
+# The key of the checksums: this machine's user's, outside any knowledge base (see above).
+KEY_FILE = "handset-atlas/cache-key"
+KEY_BYTES = 32
+
+
+@cache
+def _checksum_key() -> bytes | None:
+    """The user's cache key, made on first use; None (no caching) if it cannot be had."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    path = Path(base) / KEY_FILE
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(handle, "wb") as out:
+                out.write(secrets.token_bytes(KEY_BYTES))
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(handle, "rb") as key_file:
+            key = key_file.read(KEY_BYTES + 1)
+    except OSError:
+        return None
+    return key if len(key) == KEY_BYTES else None
+
+
+def _checksum(body: bytes) -> str | None:
+    key = _checksum_key()
+    if key is None:
+        return None
+    return hashlib.blake2b(body, digest_size=20, key=key).hexdigest()
 
 
 def read_checked_json(path: Path) -> Any:
@@ -62,11 +102,12 @@ def read_checked_json(path: Path) -> Any:
     except OSError:
         return None
     header, _, body = raw.partition(b"\n")
-    if header.decode("ascii", "replace") != _checksum(body):
+    checksum = _checksum(body)
+    if checksum is None or not hmac.compare_digest(header, checksum.encode("ascii")):
         return None
     try:
         return json.loads(body)
-    except ValueError:  # a checksum collision with broken JSON: still never an error
+    except (ValueError, RecursionError):  # broken, or nested too deeply: never an error
         return None
 
 
@@ -80,12 +121,15 @@ def write_checked_json(path: Path, value: Any) -> bool:
         body = orjson.dumps(value)
     except TypeError:  # what orjson declines (a key that is not a string, a huge integer)
         body = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    checksum = _checksum(body)
+    if checksum is None:
+        return False
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temp_name = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
         try:
             with os.fdopen(handle, "wb") as temp:
-                temp.write(_checksum(body).encode("ascii") + b"\n" + body)
+                temp.write(checksum.encode("ascii") + b"\n" + body)
             os.replace(temp_name, path)
         except BaseException:
             Path(temp_name).unlink(missing_ok=True)
@@ -114,6 +158,8 @@ class RecordCache:
         if isinstance(loaded, dict) and loaded.get("format") == CACHE_FORMAT:
             records = loaded.get("records")
             if isinstance(records, dict):
+                # Each entry is checked again when it is used (load.read_fact_file: within
+                # the limits a fact file has, or read afresh).
                 self.entries = {
                     key: data for key, data in records.items() if isinstance(data, dict)
                 }

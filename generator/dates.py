@@ -25,6 +25,7 @@ import calendar
 import datetime as dt
 import difflib
 import re
+import unicodedata
 from dataclasses import dataclass
 
 PARTS_OF_YEAR = {
@@ -41,7 +42,7 @@ _POINT = re.compile(
         (?P<year>\d{4})
         (?:-(?P<month>\d{2})(?:-(?P<day>\d{2}))?)?
         (?P<qualifier>[~?])?$""",
-    re.VERBOSE,
+    re.VERBOSE | re.ASCII,  # ASCII: `\d` alone matches the digits of every script ('201৪')
 )
 OPEN_END = ".."
 
@@ -64,7 +65,7 @@ DATE_FORMS = [
     (f"{OPEN_END}/2018", "a range open at the start: until then"),
     (f"2018/{OPEN_END}", "a range open at the end: from then on"),
 ]
-_TIME_OF_DAY = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ]\d")
+_TIME_OF_DAY = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ]\d", re.ASCII)
 
 
 class DateError(ValueError):
@@ -197,6 +198,13 @@ def normalise_date_value(value: object) -> str | None:
 def _parse_point(text: str) -> DatePoint:
     match = _POINT.match(text)
     if not match:
+        foreign = next((ch for ch in text if ch.isdigit() and not ch.isascii()), None)
+        if foreign is not None:
+            name = unicodedata.name(foreign, "a digit").lower()
+            raise DateError(
+                f"'{text}' has a digit of another script ('{foreign}', {name}): write dates "
+                "with the digits 0 to 9"
+            )
         time_of_day = _TIME_OF_DAY.match(text)
         if time_of_day:
             raise DateError(

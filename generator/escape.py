@@ -18,10 +18,18 @@ header.html: `<title>`, `<meta name="description" content="...">`, the header's 
 front matter strings are HTML-escaped instead, which those places show as the text it was.
 
 The technique is the same throughout: every ASCII punctuation character that Markdown, HTML or an
-enabled extension could read as syntax becomes a numeric character reference (`*` -> `&#42;`).
+enabled extension could read as syntax becomes a numeric character reference (`*` -> `&#X2A;`).
 Python-Markdown leaves character references alone, browsers show them as the character, and the
 search index (built from the HTML) holds the plain text again. Escaping everything rather than
 "what is dangerous today" means a newly enabled extension cannot turn old data into markup.
+
+NOTE: the references are hexadecimal with a capital X on purpose, so that the work stays linear.
+Python-Markdown's entity pattern matches `&#42;` and `&#x2a;` (not `&#X2A;`) and stashes each
+match, rebuilding the whole text around it: quadratic in the references of one text (a 200 KB
+quote of `&<&` took over a minute). No inline pattern matches `&#X2A;`, and the HTML serializer
+passes it through as the reference it is (its own test for references ignores case), so an
+escaped text costs Python-Markdown one pass. Were either to change, the output stays safe (a
+stashed reference, or `&#X2A;` shown as text), and tests/test_hostile_render.py fails on either.
 """
 
 from __future__ import annotations
@@ -39,7 +47,7 @@ _SPECIAL |= {"\u00a0"}  # non-breaking space: kept visible but never read as ind
 
 
 def _reference(ch: str) -> str:
-    return f"&#{ord(ch)};"
+    return f"&#X{ord(ch):X};"
 
 
 # The same, as a pattern and each character's reference. Not str.translate with a table:
@@ -163,15 +171,99 @@ def _front_matter_value(value: object) -> object:
     return value
 
 
+class FrontMatterError(ValueError):
+    """A front matter block that mkdocs would not read back as the values it was made from."""
+
+
+def yaml_string(text: str) -> str:
+    """`text` as a YAML double-quoted scalar that every YAML reader (libyaml, which mkdocs
+    reads front matter with, and PyYAML) reads back as exactly `text`.
+
+    NOTE: not json.dumps: JSON writes a character outside the Basic Multilingual Plane (an
+    emoji) as a surrogate pair, `\\ud83d\\udcf1`, which YAML does not accept. Here printable
+    characters are written as themselves and every other one as YAML's own escape (`\\x85`,
+    `\\u2028`, `\\U000e0001`), so nothing in the text is a line break, a byte-order mark or a
+    character a reader refuses. A lone surrogate is no character (no UTF-8 file and no YAML
+    escape holds one): FrontMatterError."""
+    if text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    return '"' + "".join(map(_yaml_character, text)) + '"'
+
+
+def _yaml_character(ch: str) -> str:
+    if ch == '"' or ch == "\\":
+        return "\\" + ch
+    if ch.isprintable():
+        return ch
+    code = ord(ch)
+    if 0xD800 <= code <= 0xDFFF:
+        raise FrontMatterError(f"U+{code:04X} is half of a surrogate pair, not a character")
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def _yaml_value(value: object) -> str:
+    """A front matter value in YAML's flow style: strings by yaml_string; numbers, booleans
+    and null as JSON writes them (the same in YAML)."""
+    if isinstance(value, str):
+        return yaml_string(value)
+    if isinstance(value, dict):
+        for key in value:
+            if not isinstance(key, str):
+                raise FrontMatterError(f"front matter key {key!r} is not text")
+        items = (f"{yaml_string(key)}: {_yaml_value(item)}" for key, item in value.items())
+        return "{" + ", ".join(items) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(map(_yaml_value, value)) + "]"
+    if value is None or isinstance(value, bool | int | float):
+        return json.dumps(value, allow_nan=False)
+    raise FrontMatterError(f"front matter value {value!r} is not text, a number or a list")
+
+
 def front_matter(values: dict) -> str:
-    """A YAML front matter block. JSON is YAML, and json.dumps quotes every string, so no value
+    """A YAML front matter block. Every string is double-quoted (yaml_string), so no value
     can end the block or add keys. Strings are HTML-escaped, because the theme prints `title`
     and `description` into the page's HTML as they are (see the module docstring): a title
-    `</title><script>` would otherwise be a script on the page."""
+    `</title><script>` would otherwise be a script on the page.
+
+    The block is read back with mkdocs' own front matter reader, and must give exactly the
+    values written: a block mkdocs could not read would be dropped, and the page would show
+    it as text (where `[x](javascript:...)` is a live link). FrontMatterError, never a page,
+    if it does not."""
     lines = ["---"]
     for key, value in values.items():
         if not re.fullmatch(r"[a-z_]+", key):
-            raise ValueError(f"front matter key {key!r} is not a plain name")
-        lines.append(f"{key}: {json.dumps(_front_matter_value(value), ensure_ascii=True)}")
+            raise FrontMatterError(f"front matter key {key!r} is not a plain name")
+        lines.append(f"{key}: {_yaml_value(_front_matter_value(value))}")
     lines.append("---")
-    return "\n".join(lines) + "\n"
+    block = "\n".join(lines) + "\n"
+    meant = _as_read(_front_matter_value(values))
+    read = read_front_matter(block)
+    if read != meant:
+        raise FrontMatterError(
+            f"mkdocs reads this front matter as {read!r}, not as {meant!r}:\n{block}"
+        )
+    return block
+
+
+def read_front_matter(page: str) -> dict | None:
+    """A page's front matter as mkdocs reads it (mkdocs.utils.meta.get_data): None when the
+    page has no block that mkdocs reads as one (it would then render the block as text)."""
+    from mkdocs.utils.meta import YAML_RE, get_data  # here: only pages with front matter
+
+    if not YAML_RE.match(page):
+        return None
+    _, data = get_data(page)
+    return data or None
+
+
+def _as_read(value: object) -> object:
+    """What YAML gives back for a value front_matter writes (a tuple comes back a list)."""
+    if isinstance(value, dict):
+        return {key: _as_read(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_as_read(item) for item in value]
+    return value

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from .escape import md_cell, md_text
-from .load import FACT_SUFFIX, FactFile, read_fact_file
+from .load import FACT_SUFFIX, FactFile, FileRefused, read_fact_file, read_regular_file
 from .problems import ProblemCollector, printable
 from .schema import FieldSpec, KindSchema, SchemaSet
 
@@ -146,7 +146,12 @@ def _working_tree_side(root: Path, folders: set[str]) -> _Side:
         for path in sorted(directory.glob(f"*{FACT_SUFFIX}")):
             if path.is_file() and not path.is_symlink() and not path.name.startswith("."):
                 rel = path.relative_to(root).as_posix()
-                blobs[rel] = _blob_id(path.read_bytes(), object_format)
+                try:
+                    blobs[rel] = _blob_id(read_regular_file(path), object_format)
+                except (FileRefused, OSError) as error:
+                    # Not read (a file too large, or swapped for a link or a pipe): never the
+                    # id of a blob, so it shows as changed, and reading it says why.
+                    blobs[rel] = f"not read: {error}"
     return _Side(label="the working tree", revision=WORKING_TREE, blobs=blobs)
 
 
@@ -639,4 +644,4 @@ def format_markdown(diff: FactDiff) -> str:
             "Layout or comments only (no fact changed): "
             + ", ".join(md_text(rel) for rel in diff.layout_only)
         )
-    return "\n".join(lines).rstrip("\n")
+    return printable("\n".join(lines).rstrip("\n"))

@@ -35,6 +35,7 @@ import functools
 import os
 import secrets
 import stat
+import sys
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -51,7 +52,13 @@ from .cache import (
     read_checked_json,
     write_checked_json,
 )
-from .load import FactFile, read_fact_file
+from .load import (
+    MAX_FACT_FILE_BYTES,
+    FactFile,
+    FileRefused,
+    read_fact_file,
+    read_regular_file,
+)
 from .model import CitationUse, KnowledgeBase, Record
 from .parallel import ForkedWorkers, parallel_jobs
 from .pipeline import Project
@@ -142,12 +149,84 @@ def scan_outputs(build_dir: Path) -> dict[str, tuple[int, int, int]] | None:
     return found
 
 
+# Keys of inputs that were not read (see input_key) start with this; content keys are hex.
+_NOT_READ = "not read: "
+
+
+def input_key(root: Path, rel: str) -> str:
+    """The content key of an input (cache.content_key of its bytes), read as the loader reads
+    fact files (load.read_regular_file): never through a link, never waiting on a pipe, and a
+    fact file never beyond the size limit. An input that is not read has a key that says why
+    (and changes when its size or kind does), so a build still sees it change."""
+    limit = MAX_FACT_FILE_BYTES if rel.startswith("facts/") else sys.maxsize
+    try:
+        return content_key(read_regular_file(root / rel, limit))
+    except FileRefused as refused:
+        return f"{_NOT_READ}{refused.code} {refused.message}"
+    except OSError as error:
+        return f"{_NOT_READ}{error.strerror}"
+
+
 def fact_id(rel: str) -> tuple[str, str] | None:
     """('products', 'mi-tv') for 'facts/products/mi-tv.yaml'; None for anything else."""
     parts = rel.split("/")
     if len(parts) == 3 and parts[0] == "facts" and parts[2].endswith(".yaml"):
         return parts[1], parts[2][: -len(".yaml")]
     return None
+
+
+def _memory_shape_ok(loaded: Any) -> bool:
+    """Whether a build memory read from disk has the shape `BuildMemory.save` writes: anything
+    else (damaged, or made by something else) is ignored, and the next build starts afresh."""
+    if not isinstance(loaded, dict) or loaded.get("format") != MEMORY_FORMAT:
+        return False
+    inputs, pages, problems = loaded.get("inputs"), loaded.get("pages"), loaded.get("problems")
+    if not (isinstance(inputs, dict) and isinstance(pages, dict) and isinstance(problems, list)):
+        return False
+    if not isinstance(loaded.get("record_count"), int) or not isinstance(
+        loaded.get("generation"), str
+    ):
+        return False
+    for value in inputs.values():
+        if not (
+            isinstance(value, list)
+            and len(value) == 5
+            and all(isinstance(part, int) for part in value[:4])
+            and isinstance(value[4], str)
+        ):
+            return False
+    for value in pages.values():
+        if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], str)):
+            return False
+        output = value[1]
+        if output is not None and not (
+            isinstance(output, list)
+            and len(output) == 3
+            and all(isinstance(part, int) for part in output)
+        ):
+            return False
+    return all(_problem_shape_ok(problem) for problem in problems)
+
+
+_PROBLEM_FIELDS = {
+    "path": (str,),
+    "line": (int, type(None)),
+    "column": (int, type(None)),
+    "field": (str,),
+    "message": (str,),
+    "code": (str,),
+    "severity": (str,),
+    "source_line": (str, type(None)),
+}
+
+
+def _problem_shape_ok(problem: Any) -> bool:
+    return (
+        isinstance(problem, dict)
+        and problem.keys() == _PROBLEM_FIELDS.keys()
+        and all(isinstance(problem[name], kinds) for name, kinds in _PROBLEM_FIELDS.items())
+        and problem["severity"] in ("error", "warning")
+    )
 
 
 # -- recording what a page reads ------------------------------------------------------------
@@ -587,7 +666,7 @@ class BuildMemory:
             return memory
         memory = cls(project=project, records=RecordCache(project.cache_dir))
         loaded = read_checked_json(memory.path)
-        if isinstance(loaded, dict) and loaded.get("format") == MEMORY_FORMAT:
+        if _memory_shape_ok(loaded):
             try:
                 memory.inputs = {rel: list(value) for rel, value in loaded["inputs"].items()}
                 memory.pages = {
@@ -614,8 +693,13 @@ class BuildMemory:
         deps = loaded.get("deps")
         if not isinstance(deps, dict) or any(path not in deps for path in self.pages):
             return False
-        for path, page in self.pages.items():
-            page.deps = list(deps[path])
+        listed = [deps[path] for path in self.pages]
+        if not all(
+            isinstance(dep, list) and all(isinstance(d, str) for d in dep) for dep in listed
+        ):
+            return False  # of another shape: never used, every page renders
+        for page, dep in zip(self.pages.values(), listed, strict=True):
+            page.deps = list(dep)
         return True
 
     def save(self) -> None:
@@ -667,11 +751,7 @@ class BuildMemory:
             if not self.known:  # nothing to compare with: hashing would be wasted
                 scanned[rel] = [*signature, "unknown"]
                 continue
-            try:
-                key = content_key((self.project.root / rel).read_bytes())
-            except OSError:
-                key = "unreadable"
-            scanned[rel] = [*signature, key]
+            scanned[rel] = [*signature, input_key(self.project.root, rel)]
         self.scanned = scanned
         old_keys = {rel: value[4] for rel, value in self.inputs.items()}
         new_keys = {rel: value[4] for rel, value in scanned.items()}
@@ -956,9 +1036,11 @@ def apply_edits(
             signature = _signature(status)
             if tuple(old[:4]) == signature:
                 continue
-            key = content_key((root / rel).read_bytes())
+            key = input_key(root, rel)
         except OSError:
             return None
+        if key.startswith(_NOT_READ):
+            return None  # a link, a pipe, a file too large: the full check reports it
         scanned[rel] = [*signature, key]
         if key != old[4]:
             edited.append(rel)

@@ -14,8 +14,10 @@ file is skipped (its data is None), so one run reports every file.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import functools
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -440,6 +442,99 @@ def _yaml_problem(fact: FactFile, error: MarkedYAMLError) -> Problem:
     return fact.problem_at(line, column, message, code)
 
 
+class FileRefused(Exception):
+    """A fact file that is not read: a link, a pipe or device, or a file over the size limit."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+# NOTE: O_NOFOLLOW: a link is never followed (to /dev/zero it was 5 GB of memory in 15 s);
+# O_NONBLOCK: opening a named pipe would otherwise wait for a writer for ever.
+_READ_CHUNK = 1 << 20
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+
+
+def read_regular_file(path: Path, limit: int = MAX_FACT_FILE_BYTES) -> bytes:
+    """The bytes of `path`, if it is a regular file of at most `limit` bytes: the only way a
+    fact file is read, wherever it is read from (the check, the build, kb serve's edits).
+
+    The file is opened without following a link or waiting on a pipe, and what was opened is
+    checked before a byte is read, so a file swapped for a link or a pipe after it was listed
+    is refused too. Raises FileRefused, or OSError (a file that cannot be opened or read)."""
+    try:
+        handle = os.open(path, _OPEN_FLAGS)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise FileRefused(_LINK_MESSAGE, "file-symlink") from None
+        raise
+    try:
+        status = os.fstat(handle)
+        if not stat.S_ISREG(status.st_mode):
+            raise FileRefused(_SPECIAL_MESSAGE, "file-special")
+        if status.st_size > limit:
+            raise FileRefused(_too_large_message(status.st_size, limit), "file-too-large")
+        chunks, size = [], 0
+        while size <= limit:  # a file that grows while it is read stops at the limit
+            chunk = os.read(handle, min(limit + 1 - size, _READ_CHUNK))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise FileRefused(_too_large_message(size, limit), "file-too-large")
+        return b"".join(chunks)
+    finally:
+        os.close(handle)
+
+
+_LINK_MESSAGE = (
+    "symbolic link: fact files and kind folders must be real files and folders "
+    "(a link can point outside facts/; copy the file in instead)"
+)
+FACTS_LINK_MESSAGE = (
+    "symbolic link: facts/ must be the knowledge base's own folder, not a link (a link can "
+    "point anywhere on the machine: kb check and kb build would read there, kb fmt and kb new "
+    "write there); replace the link with the folder itself"
+)
+_SPECIAL_MESSAGE = "not a regular file (a pipe, socket or device): delete it"
+
+
+def _too_large_message(size: int, limit: int) -> str:
+    return (
+        f"file is {size:,} bytes; fact files are limited to {limit:,} bytes "
+        "(split it into several records)"
+    )
+
+
+def _within_limits(data: Any) -> bool:
+    """Whether cached data is what reading a fact file can give: plain values (text, numbers,
+    booleans, null, lists, mappings with text keys), within the file limits on nesting,
+    values and text. The check runs on cached data only; files are bounded as they are read."""
+    values, text = MAX_VALUES_PER_FILE, MAX_TEXT_PER_FILE
+    pending: list[tuple[Any, int]] = [(data, 0)]
+    while pending:
+        value, depth = pending.pop()
+        values -= 1
+        if values < 0 or depth > MAX_NESTING_DEPTH:
+            return False
+        if isinstance(value, str):
+            text -= len(value)
+            if text < 0:
+                return False
+        elif isinstance(value, dict):
+            if not all(isinstance(key, str) for key in value):
+                return False
+            pending.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value)
+        elif not (value is None or isinstance(value, bool | int | float)):
+            return False
+    return isinstance(data, dict)
+
+
 def read_fact_file(
     fact: FactFile, collector: ProblemCollector, cache: RecordCache | None = None
 ) -> None:
@@ -452,19 +547,26 @@ def read_fact_file(
     def file_problem(message: str, code: str, line=None, column=None, severity="error"):
         collector.add(fact.problem_at(line, column, message, code, severity=severity))
 
-    size = fact.path.stat().st_size
-    if size > MAX_FACT_FILE_BYTES:
-        file_problem(
-            f"file is {size:,} bytes; fact files are limited to {MAX_FACT_FILE_BYTES:,} bytes "
-            "(split it into several records)",
-            "file-too-large",
-        )
+    try:
+        raw = read_regular_file(fact.path)
+    except FileRefused as refused:
+        file_problem(refused.message, refused.code)
         return
-    raw = fact.path.read_bytes()
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        fix = (
+            "make it readable (chmod a+r) or delete it"
+            if error.errno == errno.EACCES
+            else "check the file, or delete it"
+        )
+        file_problem(f"cannot be read ({reason}): {fix}", "file-unreadable")
+        return
     cache_key = fact.digest = content_key(raw) if cache is not None else None
     if cache is not None and (cached := cache.get(cache_key)) is not None:
-        fact.text, fact.data, fact.positions_pending = raw.decode("utf-8"), cached, True
-        return
+        if _within_limits(cached):
+            fact.text, fact.data, fact.positions_pending = raw.decode("utf-8"), cached, True
+            return
+        # Data no file could have given (a damaged cache): read the file afresh.
     problems_before = len(collector.problems)
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         file_problem(
@@ -624,6 +726,18 @@ def find_fact_files(
     from .suggest import did_you_mean  # local: suggest is tiny and only needed here on error
 
     facts: list[FactFile] = []
+    if facts_dir.is_symlink():
+        collector.add(
+            Problem(
+                path=_relative(facts_dir, root),
+                line=None,
+                column=None,
+                field="",
+                message=FACTS_LINK_MESSAGE,
+                code="file-symlink",
+            )
+        )
+        return facts
     if not facts_dir.is_dir():
         collector.add(
             Problem(
@@ -658,11 +772,7 @@ def find_fact_files(
 
         # NOTE: order matters: a link is reported before anything that would follow it.
         if entry.is_symlink():
-            stray(
-                "symbolic link: fact files and kind folders must be real files and folders "
-                "(a link can point outside facts/; copy the file in instead)",
-                "file-symlink",
-            )
+            stray(_LINK_MESSAGE, "file-symlink")
             continue
         if "\n" in path.name or printable(path.name) != path.name:
             stray(
@@ -674,7 +784,7 @@ def find_fact_files(
         if entry.is_dir(follow_symlinks=False):
             continue
         if not entry.is_file(follow_symlinks=False):
-            stray("not a regular file (a pipe, socket or device): delete it", "file-special")
+            stray(_SPECIAL_MESSAGE, "file-special")
             continue
         if path.name.lower() in {"readme.md", "readme"}:
             continue

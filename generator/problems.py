@@ -14,7 +14,6 @@ The text, GitHub-annotation and JSON forms below are a tested contract (tests/er
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Literal
@@ -51,7 +50,8 @@ class Problem:
         """The one-line form: location first, then field and message."""
         severity = "warning: " if self.severity == "warning" else ""
         subject = f"{self.field}: " if self.field else ""
-        return f"{self.location}: {severity}{subject}{self.message}"
+        # A key or value with a line break in it stays on the headline's line.
+        return printable(f"{self.location}: {severity}{subject}{self.message}", False)
 
     def format_text(self) -> str:
         lines = [self.headline]
@@ -71,18 +71,19 @@ class Problem:
             lines.append(gutter + shown)
             if self.column is not None:
                 lines.append(" " * (len(gutter) - 2) + "| " + " " * caret + "^")
-        return "\n".join(lines)
+        return printable("\n".join(lines))
 
     def format_github(self) -> str:
         """A GitHub Actions workflow command, shown inline on the pull request's diff."""
-        params = [f"file={_escape_property(self.path)}"]
+        params = [f"file={_escape_property(printable(self.path, False))}"]
         if self.line is not None:
             params.append(f"line={self.line}")
             if self.column is not None:
                 params.append(f"col={self.column}")
         params.append(f"title={_escape_property(self.code)}")
         subject = f"{self.field}: " if self.field else ""
-        return f"::{self.severity} {','.join(params)}::{_escape_data(subject + self.message)}"
+        message = printable(subject + self.message, False)
+        return f"::{self.severity} {','.join(params)}::{_escape_data(message)}"
 
 
 def _escape_data(text: str) -> str:
@@ -121,19 +122,32 @@ class ProblemCollector:
         )
 
 
-def printable(text: str) -> str:
-    """`text` with every character a terminal or log would act on or hide written as an escape
-    (control, format and bidi characters, lone surrogates from undecodable file names): a
-    hostile value or file name cannot rewrite a reviewer's terminal or CI log, or make the
-    report fail to print. Newlines stay (reports are multi-line). The escapes are JSON's too."""
-    return "\n".join(
-        line if line.isprintable() else "".join(map(_printable_character, line))
-        for line in text.split("\n")
-    )
+def printable(text: str, keep_newlines: bool = True) -> str:
+    """`text` made safe to print to a terminal or a CI log. Everything from a fact file (a
+    value, a key, a file name, a diff of one) goes through this one function on its way out.
+
+    Every character a terminal or log would act on or hide is written as an escape (control,
+    format and bidi characters, lone surrogates from undecodable file names), so a hostile
+    value cannot recolour or rewrite a reviewer's terminal, or make the report fail to print.
+    Newlines stay unless `keep_newlines` is False (reports are multi-line; a value shown inside
+    one line must not end it). And no line starts with `::`, even after spaces: GitHub Actions
+    runs such a line as a workflow command (`::error file=...::` puts an annotation on any
+    file), so its first colon is escaped. The escapes are JSON's too."""
+    lines = text.split("\n") if keep_newlines else [text]
+    return "\n".join(map(_printable_line, lines))
+
+
+def _printable_line(line: str) -> str:
+    if not line.isprintable():
+        line = "".join(map(_printable_character, line))
+    if line.lstrip(" ").startswith("::"):
+        at = line.index("::")
+        line = f"{line[:at]}\\u003a{line[at + 1 :]}"
+    return line
 
 
 def _printable_character(ch: str) -> str:
-    if unicodedata.category(ch) not in {"Cc", "Cf", "Cs", "Zl", "Zp"}:
+    if ch.isprintable():
         return ch
     if ord(ch) > 0xFFFF:
         high, low = divmod(ord(ch) - 0x10000, 0x400)
@@ -167,7 +181,11 @@ def summary_line(problems: list[Problem], strict: bool, record_count: int) -> st
 
 def format_report(problems: list[Problem], fmt: str, strict: bool, record_count: int) -> str:
     """The whole report in one of the formats `kb check --format` offers, printable (see
-    `printable`) whatever the facts hold."""
+    `printable`) whatever the facts hold. Only `github` starts lines with `::`: its own
+    annotations, whose every part from the facts went through `printable` already."""
+    if fmt == "github":
+        lines = [p.format_github() for p in problems]
+        return "\n".join([*lines, printable(summary_line(problems, strict, record_count))])
     return printable(_format_report(problems, fmt, strict, record_count))
 
 
@@ -184,10 +202,6 @@ def _format_report(problems: list[Problem], fmt: str, strict: bool, record_count
             indent=2,
             ensure_ascii=False,
         )
-    if fmt == "github":
-        lines = [p.format_github() for p in problems]
-        lines.append(summary_line(problems, strict, record_count))
-        return "\n".join(lines)
     blocks = [p.format_text() for p in problems]
     blocks.append(summary_line(problems, strict, record_count))
     return "\n".join(blocks)

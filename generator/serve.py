@@ -31,8 +31,9 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from .build import ROOT_PAGES, BuildError, MarkdownResult, build_markdown, mkdocs_config_file
+from .escape import FrontMatterError
 from .pipeline import Project
-from .problems import format_report
+from .problems import format_report, printable
 from .render import DuplicatePageError, TemplateUsageError
 from .write import TEMP_PREFIX, UnsafePagePath
 
@@ -49,6 +50,7 @@ REPORTED_ERRORS = (
     TemplateUsageError,
     UnsafePagePath,
     DuplicatePageError,
+    FrontMatterError,
     jinja2.TemplateError,
 )
 # mkdocs warns about `--dirty` on every rebuild; our nav never changes with the facts, and the
@@ -57,7 +59,7 @@ DIRTY_WARNING = "A 'dirty' build is being performed"
 
 
 def say(message: str) -> None:
-    print(f"kb serve: {message}", flush=True)
+    print(printable(f"kb serve: {message}"), flush=True)
 
 
 def is_input(project: Project, path: Path) -> bool:
@@ -230,7 +232,7 @@ class _MkdocsMessages(logging.Handler):
         message = record.getMessage()
         if message.startswith(DIRTY_WARNING):
             return
-        print(f"{record.levelname:<8}-  {message}", file=sys.stderr, flush=True)
+        print(printable(f"{record.levelname:<8}-  {message}"), file=sys.stderr, flush=True)
 
 
 @contextmanager

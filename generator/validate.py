@@ -33,6 +33,9 @@ SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*\Z")
 # [[id]] or [[id|label]]; the id part is checked as a slug afterwards, for a precise message.
 LINK = re.compile(r"\[\[([^\[\]|]*)(?:\|([^\[\]]*))?\]\]")
 MAX_ID_LENGTH = 80
+# Ids that name a page the site makes itself in a kind's folder (render.render_kind_indexes:
+# <plural>/index.md), with what that page is. A record page of that name would clash with it.
+RESERVED_IDS = {"index": "the index of the kind, the page listing all its records"}
 # Characters that can make text read differently from what it is (Trojan Source, CVE-2021-42574)
 # or hide in it. They are reported, so a reviewer sees them in the YAML rather than not at all.
 INVISIBLE_CHARACTERS = {
@@ -689,6 +692,40 @@ def _no_citations_message(mapping_path: FieldPath, listed: bool = False) -> str:
     )
 
 
+def _escaped(text: str) -> str:
+    """Text with every character but printable ASCII as its code (U+3164 as \\u3164)."""
+    return "".join(
+        ch
+        if ch.isascii() and ch.isprintable()
+        else (f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}")
+        for ch in text
+    )
+
+
+def _is_plain(label: str) -> bool:
+    return all(_shows(ch) and not unicodedata.combining(ch) for ch in label)
+
+
+def _has_unusual_name(record: CheckedRecord) -> bool:
+    data = record.fact.data
+    names = [data.get("name"), *(data.get("aliases") or [])] if isinstance(data, dict) else []
+    return any(isinstance(name, str) and not _is_plain(name) for name in names)
+
+
+def _shown_name(label: str) -> str:
+    """A name as a message shows it, quoted: as written, and escaped too when it holds characters a
+    reader cannot see or tell apart (blanks, combining marks), so two look-alikes differ."""
+    if _is_plain(label):
+        return f"'{label}'"
+    return f"'{label}' (written '{_escaped(label)}')"
+
+
+def _listed(value: Any) -> list:
+    """A field that should be a list, as one: any other value (a number where a list of ids
+    goes, reported by the field's own check) lists nothing, rather than crash a check."""
+    return value if isinstance(value, list) else []
+
+
 def _kinds_phrase(kinds: tuple[str, ...]) -> str:
     articles = [("an " if kind[0] in "aeiou" else "a ") + kind for kind in kinds]
     if len(articles) <= 1:
@@ -711,6 +748,15 @@ def check_record(
                 f"'{shown_id(fact.id)}' is not a valid id: ids are lower-case letters and "
                 f"digits joined by single hyphens, at most {MAX_ID_LENGTH} characters{fix}",
                 "bad-id",
+            )
+        )
+    if fact.id in RESERVED_IDS:
+        collector.add(
+            _file_problem(
+                fact,
+                f"'{fact.id}' cannot be an id: {fact.folder}/{fact.id} is {RESERVED_IDS[fact.id]}, "
+                "which the site makes itself (rename the file)",
+                "reserved-id",
             )
         )
     if fact.data is None:
@@ -737,6 +783,39 @@ def check_record(
 def _fold(text: str) -> str:
     """Names that differ only in case, accents' encoding or spacing are the same name."""
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+# Characters that show as nothing though Unicode counts them as letters, symbols or marks
+# (so the check of invisible format characters lets them through): Hangul fillers, the blank
+# Braille pattern, the combining grapheme joiner, Khmer and Mongolian invisible signs, and the
+# variation selectors. A name of them alone looks empty; in a name, they make a look-alike.
+BLANK_CHARACTERS = frozenset(
+    "\u115f\u1160\u3164\uffa0\u2800\u034f\u17b4\u17b5\u180b\u180c\u180d\u180f"
+    + "".join(map(chr, range(0xFE00, 0xFE10)))
+    + "".join(map(chr, range(0xE0100, 0xE01F0)))
+)
+
+
+def _shows(ch: str) -> bool:
+    return ch not in BLANK_CHARACTERS and unicodedata.category(ch) not in {"Cc", "Cf", "Cs"}
+
+
+def _has_visible_letter(text: str) -> bool:
+    """Whether a name has a letter or digit that shows (not only blanks, symbols or marks)."""
+    return any(ch.isalnum() and _shows(ch) for ch in text)
+
+
+def _name_key(text: str) -> str:
+    """What tells names apart for a reader: case, Unicode form, spacing, invisible characters
+    and combining marks on Latin letters do not ('Xiaomi' with a dot above its dotted i is
+    'Xiaomi'; 'Crédit' and 'Credit' are the same name to a reader who skims)."""
+    shown = "".join(ch for ch in unicodedata.normalize("NFKC", text) if _shows(ch))
+    kept: list[str] = []
+    for ch in unicodedata.normalize("NFD", shown):
+        if unicodedata.combining(ch) and kept and kept[-1].isascii():
+            continue  # a mark on a Latin letter (marks are essential in other scripts)
+        kept.append(ch)
+    return _fold("".join(kept))
 
 
 def _slugify(text: str) -> str:
@@ -816,7 +895,9 @@ class _KnowledgeBaseChecker:
             )
 
     def index_names(self) -> None:
-        for record in self.records:
+        # Records whose names hold blanks or combining marks come last, so that a look-alike
+        # of a plain name is reported on the look-alike, not on the record it imitates.
+        for record in sorted(self.records, key=_has_unusual_name):
             data = record.fact.data
             names: list[_Name] = []
             if isinstance(data.get("name"), str):
@@ -829,7 +910,17 @@ class _KnowledgeBaseChecker:
                 ]
             seen_here: dict[str, _Name] = {}
             for name in names:
-                key = _fold(name.label)
+                if name.label.strip() and not _has_visible_letter(name.label):
+                    self.collector.add(
+                        record.fact.problem(
+                            name.path,
+                            f"'{_escaped(name.label)}' has no visible letter (only blank or "
+                            "invisible characters, symbols or marks): write the name in letters",
+                            "invisible-name",
+                        )
+                    )
+                    continue
+                key = _name_key(name.label)
                 if not key:
                     continue
                 earlier = seen_here.get(key)
@@ -840,8 +931,10 @@ class _KnowledgeBaseChecker:
                         self.collector.add(
                             record.fact.problem(
                                 name.path,
-                                f"'{name.label}' repeats {what} '{earlier.label}' (names that "
-                                "differ only in case or spacing are the same): delete it",
+                                f"{_shown_name(name.label)} repeats {what} "
+                                f"{_shown_name(earlier.label)} (names that differ only in "
+                                "case, spacing, invisible characters or accents are the same): "
+                                "delete it",
                                 "duplicate-name",
                             )
                         )
@@ -854,7 +947,8 @@ class _KnowledgeBaseChecker:
                     self.collector.add(
                         record.fact.problem(
                             name.path,
-                            f"'{name.label}' is already {what} of '{first.record.id}' "
+                            f"{_shown_name(name.label)} is already {what} of "
+                            f"'{first.record.id}' "
                             f"({first.record.fact.rel}): names and aliases must tell records "
                             "apart (make one of them more specific)",
                             "duplicate-name",
@@ -877,7 +971,8 @@ class _KnowledgeBaseChecker:
         for probe in (target, label):
             if not probe:
                 continue
-            found = self.names.get(_fold(probe), []) + self.name_slugs.get(_slugify(probe), [])
+            found = self.names.get(_name_key(probe), [])
+            found += self.name_slugs.get(_slugify(probe), [])
             found += self.titles.get(_fold(probe), []) + self.titles.get(_slugify(probe), [])
             for name in found:
                 record = name.record
@@ -1010,7 +1105,7 @@ class _KnowledgeBaseChecker:
                         "bad-via",
                     )
                 )
-            elif source.id not in (via.fact.data.get("cites") or []):
+            elif source.id not in _listed(via.fact.data.get("cites")):
                 self.collector.add(
                     record.fact.problem(
                         path + ("via",),

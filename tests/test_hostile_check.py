@@ -21,10 +21,13 @@ To regenerate every expected.txt after changing a message on purpose (then revie
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import re
 import shutil
+import signal
 import subprocess
 import sys
 import unicodedata
@@ -117,13 +120,34 @@ def _unprintable_file_names(facts: Path) -> None:
             handle.write(record.replace(b"Xiaomi", f"Unprintable {index}".encode()))
 
 
+def _links_to_devices(facts: Path) -> None:
+    """Fact files that are links to devices that never end (reading /dev/zero took 5 GB in 15
+    seconds) and a named pipe (reading it waits for a writer for ever)."""
+    organizations = facts / "organizations"
+    (organizations / "zero.yaml").symlink_to("/dev/zero")
+    (organizations / "urandom.yaml").symlink_to("/dev/urandom")
+    os.mkfifo(organizations / "fifo.yaml")
+
+
+def _facts_folder_link(facts: Path) -> None:
+    """facts/ itself a link to a folder elsewhere (which holds valid facts)."""
+    elsewhere = facts.parent / "elsewhere"
+    facts.rename(elsewhere)
+    facts.symlink_to(elsewhere, target_is_directory=True)
+
+
 GENERATED: dict[str, Callable[[Path], None]] = {
     "oversized-file": _oversized_file,
     "alias-text-bomb": _alias_text_bomb,
     "links-and-special-files": _links_and_special_files,
     "ids-differing-in-case-or-unicode": _ids_differing_in_case_or_unicode,
     "unprintable-file-names": _unprintable_file_names,
+    "links-to-devices": _links_to_devices,
+    "facts-folder-link": _facts_folder_link,
 }
+# Cases of valid input that once broke the site (tests/test_hostile_render.py builds them): their
+# report is the all-clear, and their test is what the built pages show.
+ACCEPTED = {"characters-outside-the-bmp"}
 CASES = sorted(
     path.name
     for path in HOSTILE_DIR.iterdir()
@@ -211,6 +235,9 @@ def test_every_hostile_case_is_caught(problems_by_case):
     """Every case reports a problem for each of its hostile files (BOM and CRLF are warnings:
     they are read correctly, see test_bom_and_crlf_files_read_like_plain_ones)."""
     for case, problems in problems_by_case.items():
+        if case in ACCEPTED:
+            assert problems == [], f"tests/hostile/{case}: valid input is refused"
+            continue
         assert problems, f"tests/hostile/{case}: kb check finds nothing"
         case_facts = HOSTILE_DIR / case / "facts"
         if case_facts.is_dir():
@@ -250,6 +277,22 @@ def test_every_hostile_case_is_caught(problems_by_case):
         ("invisible-and-control-characters", "escaped.yaml", "control-character"),
         ("invisible-and-control-characters", "raw.yaml", "invisible-character"),
         ("bad-urls", "javascript.yaml", "bad-url"),
+        ("annotation-spoofing", "newline-key.yaml", "unknown-field"),
+        ("annotation-spoofing", "newline-enum.yaml", "unknown-value"),
+        ("links-to-devices", "zero.yaml", "file-symlink"),
+        ("links-to-devices", "fifo.yaml", "file-special"),
+        ("facts-folder-link", "facts", "file-symlink"),
+        ("cites-a-number", "numbered.yaml", "wrong-type"),
+        ("reserved-ids", "organizations/index.yaml", "reserved-id"),
+        ("reserved-ids", "people/index.yaml", "reserved-id"),
+        ("invisible-and-look-alike-names", "hangul-filler.yaml", "invisible-name"),
+        ("invisible-and-look-alike-names", "braille-blank.yaml", "invisible-name"),
+        ("invisible-and-look-alike-names", "dotted-xiaomi.yaml", "duplicate-name"),
+        ("invisible-and-look-alike-names", "joined-xiaomi.yaml", "duplicate-name"),
+        ("invisible-and-look-alike-names", "filled-xiaomi.yaml", "duplicate-name"),
+        ("digits-of-other-scripts", "bengali-year.yaml", "bad-date"),
+        ("digits-of-other-scripts", "arabic-indic-date.yaml", "bad-date"),
+        ("digits-of-other-scripts", "fullwidth-date.yaml", "bad-date"),
     ],
 )
 def test_hostile_file_is_refused_for_the_right_reason(problems_by_case, case, file, code):
@@ -323,6 +366,332 @@ def test_reports_stay_printable_whatever_the_facts_hold(tmp_path: Path):
                 if case == "invisible-and-control-characters":
                     lines = [p["source_line"] or "" for p in report["problems"]]
                     assert any("\u202e" in line for line in lines)  # JSON keeps the data exact
+
+
+# --- Only regular files are read, on every path --------------------------------------------
+
+
+def test_a_fact_file_is_read_only_if_it_is_a_regular_file_within_the_limit(tmp_path: Path):
+    """load.read_regular_file, the one way a fact file is read: a link (to /dev/zero), a pipe
+    and an oversized file are refused without waiting or reading them."""
+    from generator.load import FileRefused, read_regular_file
+
+    (tmp_path / "zero.yaml").symlink_to("/dev/zero")
+    os.mkfifo(tmp_path / "pipe.yaml")
+    (tmp_path / "big.yaml").write_bytes(b"#" * (MAX_FACT_FILE_BYTES + 1))
+    (tmp_path / "fine.yaml").write_bytes(b"name: Fine\n")
+    for name, code in [
+        ("zero.yaml", "file-symlink"),
+        ("pipe.yaml", "file-special"),
+        ("big.yaml", "file-too-large"),
+    ]:
+        with pytest.raises(FileRefused) as refused:
+            read_regular_file(tmp_path / name)
+        assert refused.value.code == code, name
+    assert read_regular_file(tmp_path / "fine.yaml") == b"name: Fine\n"
+
+
+def _base_kb(where: Path) -> Path:
+    """A knowledge base of tests/hostile/_base alone (valid)."""
+    shutil.copytree(BASE, where / "kb" / "facts")
+    return where / "kb"
+
+
+def _swap_in_hostile_files(root: Path) -> None:
+    """After a build: a fact file replaced by a pipe, a link to /dev/zero and a file over the
+    size limit added (what a rebuild reads before validation must refuse them all)."""
+    organizations = root / "facts" / "organizations"
+    (organizations / "xiaomi.yaml").unlink()
+    os.mkfifo(organizations / "xiaomi.yaml")
+    (organizations / "zero.yaml").symlink_to("/dev/zero")
+    (organizations / "big.yaml").write_bytes(b"#" * (MAX_FACT_FILE_BYTES + 1))
+
+
+def test_a_rebuild_reads_only_regular_files(tmp_path: Path):
+    """`kb build` after a build compares the inputs with the last build's before validating
+    them: a pipe or a link to a device there is refused too (it hung, or took 5 GB)."""
+    root = _base_kb(tmp_path)
+    assert run_kb_limited("build", "--markdown-only", cwd=root).returncode == 0
+    _swap_in_hostile_files(root)
+    result = run_kb_limited("build", "--markdown-only", cwd=root, memory=MEMORY_LIMIT_BYTES)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "facts/organizations/xiaomi.yaml: not a regular file" in result.stdout
+    assert "facts/organizations/zero.yaml: symbolic link" in result.stdout
+    assert "facts/organizations/big.yaml: file is 262,145 bytes" in result.stdout
+
+
+def test_kb_serve_reads_only_regular_files_after_an_edit(tmp_path: Path):
+    """kb serve applies an edit of a fact file in place (incremental.apply_edits): a file
+    swapped for a pipe or a link is refused there too, never read, never waited on."""
+    from generator.build import build_markdown
+
+    root = _base_kb(tmp_path)
+    project = Project(root)
+    assert build_markdown(project).ok
+    _swap_in_hostile_files(root)
+    changed = [root / "facts" / "organizations" / name for name in ("xiaomi.yaml", "zero.yaml")]
+
+    def hang(signum, frame):
+        raise TimeoutError("reading a pipe or a device blocked")
+
+    previous = signal.signal(signal.SIGALRM, hang)
+    signal.alarm(HANG_GUARD_SECONDS)  # a hang guard only, never a timing assertion
+    try:
+        result = build_markdown(project, changed=changed)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert not result.ok
+    codes = {(p.path, p.code) for p in result.check.collector.problems}
+    assert ("facts/organizations/xiaomi.yaml", "file-special") in codes
+    assert ("facts/organizations/zero.yaml", "file-symlink") in codes
+
+
+def test_an_unreadable_fact_file_is_a_located_problem(tmp_path: Path, monkeypatch):
+    """A file the check may not read (chmod 000) is reported, not a traceback. Tests run as
+    root, who reads any file: the refusal is simulated where the file is opened."""
+    import generator.load
+
+    root = _base_kb(tmp_path)
+    locked = root / "facts" / "organizations" / "xiaomi.yaml"
+    real_open = os.open
+
+    def refusing_open(path, flags, *args):
+        if Path(path) == locked:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(generator.load.os, "open", refusing_open)
+    problems = check_project(Project(root)).collector.problems
+    assert [(p.path, p.code, p.message) for p in problems if p.path.endswith("xiaomi.yaml")] == [
+        (
+            "facts/organizations/xiaomi.yaml",
+            "file-unreadable",
+            "cannot be read (Permission denied): make it readable (chmod a+r) or delete it",
+        )
+    ]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a file whatever its permissions")
+def test_an_unreadable_fact_file_is_reported_by_kb_check(tmp_path: Path):
+    root = _base_kb(tmp_path)
+    locked = root / "facts" / "organizations" / "xiaomi.yaml"
+    locked.chmod(0)
+    try:
+        result = run_kb_limited("check", cwd=root)
+    finally:
+        locked.chmod(0o644)
+    assert result.returncode == 1 and result.stderr == ""
+    assert "facts/organizations/xiaomi.yaml: cannot be read (Permission denied)" in result.stdout
+
+
+def test_a_linked_facts_folder_is_refused_by_every_command(tmp_path: Path):
+    """facts/ as a link: kb check, kb build, kb fmt and kb new refuse it, and nothing is
+    written where it points."""
+    root = make_case("facts-folder-link", tmp_path)
+    elsewhere = root / "elsewhere"
+    (elsewhere / "organizations" / "xiaomi.yaml").write_text(
+        "name:   Xiaomi\nroles: [ manufacturer ]\ncitations:\n  - source: article\n"
+    )
+    before = snapshot(elsewhere)
+    for args in (
+        ("check",),
+        ("build", "--markdown-only"),
+        ("fmt",),
+        ("fmt", "facts/organizations/xiaomi.yaml"),
+        ("new", "organization", "new-org", "--set", "name=New"),
+    ):
+        result = run_kb_limited(*args, cwd=root)
+        assert result.returncode == 1, (args, result.stdout, result.stderr)
+        assert "facts: symbolic link: facts/ must be the knowledge base's own folder" in (
+            result.stdout + result.stderr
+        ), args
+        assert "Traceback" not in result.stdout + result.stderr
+    assert snapshot(elsewhere) == before
+    assert not (root / "build").exists()
+
+
+def test_the_reserved_ids_are_the_pages_the_site_makes_in_kind_folders():
+    """Every page the generator makes in a kind's folder, other than a record's page, has a
+    name in validate.RESERVED_IDS, so no record can take it (`index` once stopped a build)."""
+    from generator.render import render_pages
+    from generator.validate import RESERVED_IDS
+
+    kb = check_project(Project(REPO_ROOT / "tests" / "golden" / "kb")).knowledge_base
+    assert kb is not None
+    record_pages = {record.page for record in kb.records.values()}
+    plurals = set(kb.schemas.by_plural)
+    made = {
+        path.rsplit("/", 1)[1].removesuffix(".md")
+        for path in render_pages(kb)
+        if path.count("/") == 1 and path.split("/")[0] in plurals and path not in record_pages
+    }
+    assert made and made <= set(RESERVED_IDS), made
+
+
+def test_kb_new_refuses_a_reserved_id(tmp_path: Path):
+    root = _base_kb(tmp_path)
+    result = run_kb_limited("new", "organization", "index", "--set", "name=Index", cwd=root)
+    assert result.returncode == 1
+    assert result.stdout.startswith(
+        "kb new: 'index' cannot be an id: organizations/index is the index of the kind"
+    )
+    assert not (root / "facts" / "organizations" / "index.yaml").exists()
+
+
+# --- A damaged or forged cache --------------------------------------------------------------
+
+
+def _write_cache_file(path: Path, body: bytes, checksum: str) -> None:
+    path.write_bytes(checksum.encode("ascii") + b"\n" + body)
+
+
+def _damaged_caches(root: Path) -> dict[str, Callable[[], None]]:
+    """Ways .cache/ can be damaged or forged after a build, each a function that does it."""
+    from generator import cache
+
+    project = Project(root)
+    records = cache.RecordCache(project.cache_dir).path
+    fingerprint = cache.code_fingerprint()
+    memory, deps = (project.cache_dir / f"{name}-{fingerprint}.json" for name in ("build", "deps"))
+    xiaomi = cache.content_key((root / "facts" / "organizations" / "xiaomi.yaml").read_bytes())
+
+    def keyed(path: Path, value) -> None:  # the shape is wrong, but the checksum is right
+        body = json.dumps(value).encode()
+        _write_cache_file(path, body, cache._checksum(body))
+
+    def forged() -> None:
+        """The data of a file changed, and the checksum recomputed as anyone could."""
+        body = records.read_bytes().partition(b"\n")[2].replace(b"Xiaomi", b"Forged")
+        _write_cache_file(records, body, hashlib.blake2b(body, digest_size=20).hexdigest())
+
+    def deeply_nested() -> None:
+        body = b'{"format": 1, "records": {"' + xiaomi.encode() + b'": '
+        body += b"[" * 100_000 + b"]" * 100_000 + b"}}"
+        _write_cache_file(records, body, cache._checksum(body))
+
+    def nested_past_the_limit() -> None:
+        data: object = "Xiaomi"
+        for _ in range(MAX_NESTING_DEPTH + 10):
+            data = [data]
+        keyed(records, {"format": 1, "records": {xiaomi: {"name": data}}})
+
+    def wrong_shapes() -> None:
+        keyed(records, {"format": 1, "records": [xiaomi]})
+        keyed(
+            memory,
+            {"format": 1, "inputs": {"facts/x.yaml": [1]}, "pages": {}, "problems": [{"x": 1}]},
+        )
+        keyed(deps, {"generation": "x", "deps": {"index.md": 5}})
+
+    def forged_memory() -> None:
+        """The build memory and dependencies, edited and re-checksummed: pages said to be
+        unchanged that are not, a problem that is not there."""
+        for path in (memory, deps):
+            body = path.read_bytes().partition(b"\n")[2].replace(b'"problems":[]', b'"problems":5')
+            _write_cache_file(path, body, hashlib.blake2b(body, digest_size=20).hexdigest())
+
+    return {
+        "forged": forged,
+        "deeply nested": deeply_nested,
+        "nested past the limit": nested_past_the_limit,
+        "of the wrong shape": wrong_shapes,
+        "forged memory": forged_memory,
+    }
+
+
+def test_a_damaged_or_forged_cache_is_discarded_never_trusted(tmp_path: Path):
+    """After a build, .cache/ is damaged or forged in each way above; the next build ignores
+    what it cannot trust, reads the facts afresh, and publishes what they say."""
+    root = _base_kb(tmp_path)
+    page = root / "build" / "docs" / "organizations" / "xiaomi.md"
+    for what in list(_damaged_caches(root)):
+        assert run_kb_limited("build", "--markdown-only", cwd=root).returncode == 0
+        (root / "facts" / "organizations" / "xiaomi.yaml").write_text(
+            (BASE / "organizations" / "xiaomi.yaml").read_text() + f"# {what}\n"
+        )  # a changed file: the next build looks it up in the cache
+        assert run_kb_limited("build", "--markdown-only", cwd=root).returncode == 0
+        _damaged_caches(root)[what]()
+        page.unlink()
+        result = run_kb_limited("build", "--markdown-only", cwd=root)
+        assert result.returncode == 0, f"{what}:\n{result.stdout}{result.stderr}"
+        assert "Traceback" not in result.stdout + result.stderr
+        assert "# Xiaomi" in page.read_text(), what
+        assert "Forged" not in page.read_text(), what
+
+
+def _git(root: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com", *args],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
+
+
+def _annotation_spoofing_outputs(tmp_path: Path) -> dict[str, str]:
+    """What every command that shows fact data prints, in each of its formats, for
+    tests/hostile/annotation-spoofing (and the file names of unprintable-file-names)."""
+    root = make_case("annotation-spoofing", tmp_path)
+    outputs = {}
+    for fmt in ("text", "github", "json"):
+        outputs[f"check --format {fmt}"] = run_kb_limited("check", "--format", fmt, cwd=root).stdout
+    build = run_kb_limited("build", "--markdown-only", cwd=root)
+    outputs["build"] = build.stdout + build.stderr
+    fmt_diff = run_kb_limited("fmt", "--check", "--diff", cwd=root)
+    outputs["fmt --check --diff"] = fmt_diff.stdout + fmt_diff.stderr
+    # kb diff: the hostile values as they were committed, against a change to each of them.
+    _git(root, "init", "--quiet", "--initial-branch=main")
+    _git(root, "add", "facts")
+    _git(root, "commit", "--quiet", "-m", "hostile values")
+    organizations = root / "facts" / "organizations"
+    for path in organizations.glob("newline-*.yaml"):
+        path.write_text(
+            f"name: Changed {path.stem}\nroles: [carrier]\ncitations:\n  - source: article\n"
+        )
+    escapes = organizations / "terminal-escapes.yaml"
+    escapes.write_text(escapes.read_text().replace("  ::warning", "  changed ::warning"))
+    for fmt in ("text", "markdown"):
+        diff = run_kb_limited("diff", "HEAD", "--format", fmt, cwd=root)
+        assert diff.returncode == 0, diff.stdout + diff.stderr
+        outputs[f"diff --format {fmt}"] = diff.stdout + diff.stderr
+    assert "forged by a value" in outputs["diff --format text"]
+    assert "forged by a literal block" in outputs["diff --format text"]
+    names = make_case("unprintable-file-names", tmp_path / "names")
+    for fmt in ("text", "github"):
+        outputs[f"names check --format {fmt}"] = run_kb_limited(
+            "check", "--format", fmt, cwd=names
+        ).stdout
+    outputs["names fmt --check --diff"] = run_kb_limited(
+        "fmt", "--check", "--diff", cwd=names
+    ).stdout
+    return outputs
+
+
+# A GitHub Actions annotation as `kb check --format github` writes it, on a fact file.
+_OWN_ANNOTATION = re.compile(
+    r"::(error|warning) file=facts/[^,\s]+(,line=\d+(,col=\d+)?)?,title=[a-z-]+::"
+)
+
+
+def test_no_output_can_forge_an_annotation_or_a_terminal_escape(tmp_path: Path):
+    """Keys and values with line breaks and `::error file=...::`, literal blocks of workflow
+    commands, terminal escapes: every command and format shows them, escaped, and no line
+    of any output is a GitHub Actions workflow command but the check's own annotations."""
+    outputs = _annotation_spoofing_outputs(tmp_path)
+    for command, output in outputs.items():
+        assert "forged" in output or "names" in command, command
+        for line in output.splitlines():
+            shown = {ch for ch in line if unicodedata.category(ch)[0] == "C"}
+            assert not shown, f"kb {command}: raw {shown!r} in {line!r}"
+            command_line = line.lstrip().startswith("::")
+            if command.endswith("--format github") and command_line:
+                assert _OWN_ANNOTATION.match(line), f"kb {command}: forged {line!r}"
+            else:
+                assert not command_line, f"kb {command}: a workflow command: {line!r}"
+    github = outputs["check --format github"].splitlines()
+    assert len([line for line in github if line.startswith("::")]) == 3
+    assert "\\u000a::error file=README.md" in outputs["check --format text"]
 
 
 def snapshot(root: Path) -> dict[str, object]:
@@ -415,3 +784,12 @@ def test_contributing_documents_the_limits_the_loader_enforces():
     assert f"{MAX_NESTING_DEPTH} levels" in section
     assert f"{MAX_VALUES_PER_FILE:,} values" in section
     assert f"{MAX_TEXT_PER_FILE:,} characters" in section
+
+
+def test_contributing_lists_every_hostile_case():
+    """The security section names each class of hostile input that tests/hostile/ holds."""
+    text = (REPO_ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    start, end = text.index("<!-- security:start -->"), text.index("<!-- security:end -->")
+    section = text[start:end]
+    missing = [case for case in CASES if f"`{case}`" not in section]
+    assert not missing, f"CONTRIBUTING.md's security section does not name {missing}"

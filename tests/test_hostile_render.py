@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from generator import escape
 from tests.browser.conftest import make_knowledge_base
@@ -33,6 +35,7 @@ from tests.hostile_site import (
     write_hostile_facts,
 )
 from tests.search_index import indexed_pages
+from tests.test_hostile_check import make_case
 
 pytestmark = pytest.mark.slow
 
@@ -190,12 +193,163 @@ def test_front_matter_cannot_add_keys_or_end_the_block():
         escape.front_matter({"title: x\nevil": "y"})
 
 
+# Every code point: surrogates (lone halves, which no UTF-8 file holds) included.
+ANY_TEXT = st.text(
+    st.characters(min_codepoint=0, max_codepoint=0x10FFFF, exclude_categories=()), max_size=40
+)
+# Every character: every code point but the surrogates.
+CHARACTERS = st.text(
+    st.characters(min_codepoint=0, max_codepoint=0x10FFFF, exclude_categories=("Cs",)), max_size=40
+)
+ROUND_TRIP = settings(derandomize=True, database=None, deadline=None, max_examples=400)
+OUTSIDE_THE_BMP = ["\U0001f4f1", "\U00020000", "\U0002a6d6", "\U0001d11e", "\U0001fae0"]
+
+
+@ROUND_TRIP
+@given(CHARACTERS)
+@example("\U0001f4f1 [click me](javascript:alert(1))")
+@example('"\\\x85\u2028\u2029\ufeff\ufffe\uffff\x00\x7f\xa0\U000e0001\U0010ffff')
+def test_yaml_string_reads_back_exactly_through_mkdocs(text: str):
+    """Whatever a string holds, mkdocs' own front matter reader reads back exactly it."""
+    block = f"---\ntitle: {escape.yaml_string(text)}\n---\n"
+    assert escape.read_front_matter(block + "Body\n") == {"title": text}
+
+
+@ROUND_TRIP
+@given(ANY_TEXT, st.lists(ANY_TEXT, max_size=3))
+@example("\U0001f4f1 Emoji Phone", ["\U00020000\U00020001", "x"])
+@example("\ud83d\udcf1 lone halves", [])
+def test_front_matter_reads_back_as_meant_for_every_code_point(title: str, tags: list[str]):
+    """A page's front matter, read by mkdocs, is the values given, HTML-escaped (lone
+    surrogates, which no page can hold, dropped): never a block mkdocs drops."""
+    block = escape.front_matter({"title": title, "search": {"boost": 2}, "tags": tags})
+    page = block + "# Heading\n"
+    assert escape.read_front_matter(page) == {
+        "title": escape.html_escape(title),
+        "search": {"boost": 2},
+        "tags": [escape.html_escape(tag) for tag in tags],
+    }
+
+
+@pytest.mark.parametrize("character", OUTSIDE_THE_BMP)
+def test_characters_outside_the_bmp_are_written_as_themselves(character: str):
+    """Not as a surrogate-pair escape (json.dumps writes `\\ud83d\\udcf1`), which YAML refuses."""
+    block = escape.front_matter({"title": f"a {character} b"})
+    assert f'title: "a {character} b"' in block
+    assert "\\ud" not in block
+
+
+def test_front_matter_mkdocs_cannot_read_stops_the_build(monkeypatch, tmp_path: Path):
+    """Were the writer wrong again (here: JSON's surrogate-pair escapes, the old writer), the
+    page is not written: the build fails, naming the block, instead of rendering it as text."""
+    monkeypatch.setattr(escape, "yaml_string", lambda text: json.dumps(text, ensure_ascii=True))
+    with pytest.raises(escape.FrontMatterError, match="mkdocs reads this front matter as None"):
+        escape.front_matter({"title": "\U0001f4f1 [x](javascript:alert(1))"})
+    root = make_knowledge_base(
+        tmp_path / "kb", make_case("characters-outside-the-bmp", tmp_path) / "facts"
+    )
+    from generator.cli import main
+
+    assert main(["build", "--markdown-only", str(root)]) == 1
+    assert not (root / "build" / "docs" / "organizations" / "emoji-phone.md").exists()
+
+
+@pytest.fixture(scope="module")
+def outside_the_bmp_kb(tmp_path_factory) -> Path:
+    """tests/hostile/characters-outside-the-bmp, built with the real `kb build`."""
+    scratch = tmp_path_factory.mktemp("outside-the-bmp")
+    root = make_knowledge_base(
+        scratch / "kb", make_case("characters-outside-the-bmp", scratch) / "facts"
+    )
+    result = run_kb("build", root, cwd=root)
+    assert result.code == 0, f"kb build failed:\n{result.out}\n{result.err}"
+    return root
+
+
+def test_names_outside_the_bmp_keep_their_front_matter(outside_the_bmp_kb: Path):
+    """The expected page of the case: its front matter is read by mkdocs as the record's
+    name, description and tags, and nothing of it is left in the page's text."""
+    from generator.pipeline import Project, check_project
+
+    kb = check_project(Project(outside_the_bmp_kb)).knowledge_base
+    for record_id in ("emoji-phone", "cjk-extension-b"):
+        record = kb[record_id]
+        page = (outside_the_bmp_kb / "build" / "docs" / record.page).read_text(encoding="utf-8")
+        front = escape.read_front_matter(page)
+        assert front is not None, record_id
+        assert front["title"] == escape.html_escape(record.label)
+        assert front["tags"][0] == escape.html_escape(record.label)
+        html_page = outside_the_bmp_kb / "site" / record.url / "index.html"
+        scan = scan_html(html_page.read_text(encoding="utf-8"))
+        assert scan.title == f"{record.label} - {SITE_NAME}", record_id
+        assert not scan.problems(allowed_script_sources=THEME_SCRIPTS), scan.problems()
+        assert "title:" not in scan.text and "&quot;" not in scan.text
+
+
+def test_no_link_or_image_from_names_outside_the_bmp(outside_the_bmp_kb: Path):
+    for page in sorted((outside_the_bmp_kb / "site").rglob("*.html")):
+        source = page.read_text(encoding="utf-8")
+        assert 'href="javascript:' not in source.lower(), page
+        assert 'href="https://evil.example' not in source, page
+        assert 'src="https://evil.example' not in source, page
+    index = json.loads((outside_the_bmp_kb / "site" / "search" / "search_index.json").read_text())
+    tags = {tag for doc in index["docs"] for tag in doc.get("tags", [])}
+    assert any(tag.startswith("\U0001f4f1 Emoji Phone") for tag in tags), tags
+
+
 @pytest.mark.parametrize("payload", ["a\u202eb", "a\u200bb", "a\x1bb", "a\ud800b", "a\x00b"])
 def test_invisible_and_control_characters_never_reach_a_page(payload: str):
     """Validation refuses them; escaping drops them too (the second line of defence)."""
     for function in (escape.md_text, escape.md_cell, escape.html_attr, escape.mermaid_label):
         assert function(payload).replace("&#97;", "a").replace("&#98;", "b") in ("ab", "a b")
     assert html.unescape(escape.html_escape(payload)) == "ab"
+
+
+@pytest.fixture(scope="module")
+def site_markdown():
+    """Python-Markdown with the extensions and settings of the repository's mkdocs.yml."""
+    import markdown
+    from mkdocs.config import load_config
+
+    config = load_config(str(REPO_ROOT / "mkdocs.yml"), docs_dir=str(REPO_ROOT / "content"))
+    return markdown.Markdown(
+        extensions=config["markdown_extensions"], extension_configs=config["mdx_configs"]
+    )
+
+
+EVERY_SPECIAL = "".join(sorted(escape._SPECIAL)) + "&<&\u2039 &amp; &#38; &#x26; <b>"
+
+
+@pytest.mark.parametrize(
+    ("context", "markdown_of"),
+    [
+        ("paragraph", lambda text: escape.md_paragraphs(text)),
+        ("quote", lambda text: "> " + escape.md_paragraphs(text)),
+        ("heading", lambda text: "# " + escape.md_text(text)),
+        ("table cell", lambda text: "| a |\n| - |\n| " + escape.md_cell(text) + " |"),
+        ("link text", lambda text: escape.md_link(text, "https://example.com/")),
+    ],
+)
+def test_escaped_text_is_one_pass_for_markdown(site_markdown, context, markdown_of):
+    """Escaped text gives Python-Markdown's inline patterns nothing to match: no reference is
+    stashed (each stash rebuilt the whole text: quadratic, a minute for a 200 KB quote of
+    `&<&‹`), and the page shows the characters typed. The work is measured by `kb bench`'s
+    hostile text case, not here."""
+    text = EVERY_SPECIAL * 50
+    html_out = site_markdown.reset().convert(markdown_of(text))
+    assert site_markdown.htmlStash.html_counter == 0, context
+    assert " ".join(text.split()) in html.unescape(html_out), context
+
+
+def test_the_bench_case_of_hostile_text_renders(tmp_path: Path):
+    """`kb bench`'s hostile text case is a valid knowledge base whose page holds the text."""
+    from generator.bench import HOSTILE_TEXT_UNIT, measure_hostile_text, write_hostile_text_kb
+
+    write_hostile_text_kb(tmp_path)
+    figures = measure_hostile_text(tmp_path)
+    assert figures["render_seconds"] > 0 and figures["markdown_seconds"] > 0
+    page = (tmp_path / "build" / "docs" / "quotes" / "hostile-text.md").read_text()
+    assert html.unescape(page).count(HOSTILE_TEXT_UNIT) > 30_000
 
 
 def test_html_attribute_values_cannot_end_the_attribute():
@@ -313,3 +467,80 @@ def test_an_interrupted_build_leaves_the_old_site_or_the_new_one(small_kb: Path)
         interrupted = True
         break
     assert interrupted, "the build finished every time before it could be interrupted"
+
+
+# --- One build at a time ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def base_kb(tmp_path: Path) -> Path:
+    """tests/hostile/_base as a knowledge base with the repository's site files."""
+    return make_knowledge_base(tmp_path / "kb", REPO_ROOT / "tests" / "hostile" / "_base" / "facts")
+
+
+def test_a_second_build_is_refused_while_one_runs(base_kb: Path):
+    """While another process holds the knowledge base's build lock (a build, or kb serve),
+    `kb build` says so and touches nothing; once it is released, the build runs."""
+    from generator.lock import build_lock
+    from generator.pipeline import Project
+
+    assert run_kb("build", cwd=base_kb).code == 0
+    before = {name: tree_state(base_kb / name) for name in ("site", "build")}
+    with build_lock(Project(base_kb), "kb serve"):
+        for args in (("build",), ("build", "--markdown-only")):
+            result = run_kb(*args, cwd=base_kb)
+            assert result.code == 1, result.out + result.err
+            assert (
+                f"kb build: another build of this knowledge base is running (kb serve, process "
+                f"{os.getpid()}): wait for it to finish (or stop it), then run kb build again"
+            ) in result.err
+        assert {name: tree_state(base_kb / name) for name in ("site", "build")} == before
+    assert run_kb("build", cwd=base_kb).code == 0
+
+
+def test_concurrent_builds_publish_a_complete_site_or_fail(base_kb: Path):
+    """Two `kb build` at once: each either builds (exit 0) or is refused (exit 1, saying
+    why), and the site left is complete. Once, two raced and site/ kept half its files."""
+    assert run_kb("build", cwd=base_kb).code == 0
+    complete = sorted(tree_state(base_kb / "site"))
+    (base_kb / "content" / "index.md").write_text(
+        (base_kb / "content" / "index.md").read_text(encoding="utf-8") + "\nA change.\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(REPO_ROOT)}
+    builds = [
+        subprocess.Popen(
+            [sys.executable, "-m", "generator", "build"],
+            cwd=base_kb,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outcomes = [(build.wait(timeout=300), build.communicate()) for build in builds]
+    for code, (_, err) in outcomes:
+        assert code in (0, 1), err
+        if code == 1:
+            assert "another build of this knowledge base is running" in err, err
+    assert any(code == 0 for code, _ in outcomes)
+    assert sorted(tree_state(base_kb / "site")) == complete
+    assert "A change." in (base_kb / "site" / "index.html").read_text(encoding="utf-8")
+    assert _leftovers(base_kb) == []
+
+
+def test_kb_build_is_refused_while_kb_serve_runs(base_kb: Path):
+    from tests.test_serve import ServeProcess, free_port
+
+    server = ServeProcess(base_kb, free_port())
+    try:
+        server.wait_until("kb serve serves", lambda: "kb serve: serving" in server.output)
+        result = run_kb("build", cwd=base_kb)
+        assert result.code == 1
+        assert "another build of this knowledge base is running (kb serve, process" in result.err
+        second = run_kb("serve", base_kb, "--port", str(free_port()), timeout=120)
+        assert second.code == 1 and "then run kb serve again" in second.err
+    finally:
+        server.close()
+    assert run_kb("build", cwd=base_kb).code == 0

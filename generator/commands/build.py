@@ -16,8 +16,10 @@ from pathlib import Path
 import jinja2
 
 from ..build import BuildError, build_markdown, build_site
+from ..escape import FrontMatterError
+from ..lock import BuildLocked, build_lock
 from ..pipeline import Project, find_project_root, one_build_process
-from ..problems import format_report
+from ..problems import format_report, printable
 from ..render import DuplicatePageError, TemplateUsageError
 from ..write import UnsafePagePath
 from . import add_root_argument
@@ -35,18 +37,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     project = Project(find_project_root(args.root or Path.cwd()))
     try:
-        if args.markdown_only:
-            with one_build_process():
-                markdown = build_markdown(project)
-        else:
-            site = build_site(project)
-            markdown = site.markdown
-    except (BuildError, TemplateUsageError, DuplicatePageError, UnsafePagePath) as error:
-        print(f"kb build: {error}", file=sys.stderr)
+        with build_lock(project, "kb build"):
+            if args.markdown_only:
+                with one_build_process():
+                    markdown = build_markdown(project)
+            else:
+                site = build_site(project)
+                markdown = site.markdown
+    except BuildLocked as error:
+        print(f"kb build: {printable(str(error))}", file=sys.stderr)
+        return 1
+    except (
+        BuildError,
+        TemplateUsageError,
+        DuplicatePageError,
+        UnsafePagePath,
+        FrontMatterError,
+    ) as error:
+        print(f"kb build: {printable(str(error))}", file=sys.stderr)
         return 1
     except jinja2.TemplateError as error:  # a site's override template with a mistake in it
         where = f"{error.filename}:{error.lineno}: " if getattr(error, "filename", None) else ""
-        print(f"kb build: template error: {where}{error}", file=sys.stderr)
+        print(printable(f"kb build: template error: {where}{error}"), file=sys.stderr)
         return 1
     outcome = markdown.check
     problems = outcome.collector.sorted()

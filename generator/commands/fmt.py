@@ -18,7 +18,14 @@ import tempfile
 from pathlib import Path
 
 from ..format import FactFormatter, FormatError
-from ..load import FACT_SUFFIX, FactFile, read_fact_file
+from ..load import (
+    FACT_SUFFIX,
+    FACTS_LINK_MESSAGE,
+    FactFile,
+    FileRefused,
+    read_fact_file,
+    read_regular_file,
+)
 from ..pipeline import Project, find_project_root
 from ..problems import ProblemCollector, printable
 from ..schema import default_schemas
@@ -48,6 +55,13 @@ def run(args: argparse.Namespace) -> int:
     start = args.paths[0] if args.paths else Path.cwd()
     project = Project(find_project_root(start))
     paths = [path.absolute() for path in args.paths] or [project.facts_dir]
+    linked = _linked_folder(project, paths)
+    if linked is not None:
+        # kb fmt writes: through a linked facts/ (or kind folder) it would rewrite files
+        # anywhere on the machine.
+        message = FACTS_LINK_MESSAGE if linked == project.facts_dir else _LINKED_FOLDER
+        print(printable(f"{_shown(linked, project)}: {message}"))
+        return 1
     files, missing = _collect_files(paths)
     formatter = FactFormatter()
     schemas = default_schemas().by_plural
@@ -78,15 +92,21 @@ def run(args: argparse.Namespace) -> int:
             formatted = formatter.format_text(fact.text, schemas.get(fact.folder))
         except FormatError as error:
             where = f"{shown}:{error.line}" if error.line else shown
-            print(f"{printable(where)}: not formatted: {error.message}")
+            print(printable(f"{where}: not formatted: {error.message}"))
             failed.append(shown)
             continue
         new_bytes = formatted.encode("utf-8")
-        if new_bytes == path.read_bytes():
+        try:
+            old_bytes = read_regular_file(path)
+        except (FileRefused, OSError) as error:  # replaced since it was read: leave it
+            print(printable(f"{shown}: not formatted: {error}"))
+            failed.append(shown)
+            continue
+        if new_bytes == old_bytes:
             continue
         changed.append(shown)
         if args.diff:
-            old_text = path.read_bytes().decode("utf-8", errors="replace")
+            old_text = old_bytes.decode("utf-8", errors="replace")
             print(printable(_unified_diff(old_text, formatted, shown)), end="")
         if args.check:
             print(f"{printable(shown)}: would reformat")
@@ -95,6 +115,30 @@ def run(args: argparse.Namespace) -> int:
             print(f"{printable(shown)}: reformatted")
     print(_summary(len(files) + len(missing), changed, failed, args.check))
     return 1 if failed or (args.check and changed) else 0
+
+
+_LINKED_FOLDER = (
+    "symbolic link: kind folders must be real folders (a link can point outside facts/); "
+    "replace the link with the folder itself"
+)
+
+
+def _linked_folder(project: Project, paths: list[Path]) -> Path | None:
+    """facts/, or a folder on the way from it to one of `paths`, that is a symbolic link (a
+    linked file is reported on its own, as not formatted)."""
+    if project.facts_dir.is_symlink():
+        return project.facts_dir
+    for path in paths:
+        try:
+            parts = path.relative_to(project.facts_dir).parts
+        except ValueError:
+            continue
+        folder = project.facts_dir
+        for part in parts:
+            folder = folder / part
+            if folder.is_symlink() and (folder != path or folder.is_dir()):
+                return folder
+    return None
 
 
 def _collect_files(paths: list[Path]) -> tuple[list[Path], list[Path]]:

@@ -27,13 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from ..format import FormatError
-from ..load import FACT_SUFFIX, new_fact_yaml
+from ..load import FACT_SUFFIX, FACTS_LINK_MESSAGE, new_fact_yaml
 from ..pipeline import Project, check_project, find_project_root
 from ..problems import format_report, printable
 from ..scaffold import render_template
 from ..schema import FieldSpec, KindSchema, SchemaSet, default_schemas
 from ..suggest import did_you_mean
-from ..validate import MAX_ID_LENGTH, SLUG, shown_id
+from ..validate import MAX_ID_LENGTH, RESERVED_IDS, SLUG, shown_id
 
 _SEGMENT = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:\[(?P<index>\d+)\])?$")
 
@@ -64,6 +64,14 @@ def run(args: argparse.Namespace) -> int:
         check_new_id(args.id, schema, project, schemas)
         data = fill_fields(schema, args.values)
         path = project.facts_dir / schema.plural / f"{args.id}{FACT_SUFFIX}"
+        # Written through a linked facts/ or kind folder, the file would land anywhere.
+        if project.facts_dir.is_symlink():
+            raise NewFileError(f"facts: {FACTS_LINK_MESSAGE}")
+        if path.parent.is_symlink():
+            raise NewFileError(
+                f"facts/{schema.plural}: symbolic link: kind folders must be real folders "
+                "(a link can point outside facts/); replace the link with the folder itself"
+            )
         rel = path.relative_to(project.root).as_posix()
         try:
             text = render_template(schema, data, rel)
@@ -107,6 +115,11 @@ def check_new_id(record_id: str, schema: KindSchema, project: Project, schemas: 
         raise NewFileError(
             f"'{shown_id(record_id)}' is not a valid id: ids are lower-case letters and digits "
             f"joined by single hyphens, at most {MAX_ID_LENGTH} characters{fix}"
+        )
+    if record_id in RESERVED_IDS:
+        raise NewFileError(
+            f"'{record_id}' cannot be an id: {schema.plural}/{record_id} is "
+            f"{RESERVED_IDS[record_id]}, which the site makes itself (choose another id)"
         )
     own = project.facts_dir / schema.plural / f"{record_id}{FACT_SUFFIX}"
     if own.exists() or own.is_symlink():

@@ -14,7 +14,9 @@ import socket
 import sys
 from pathlib import Path
 
+from ..lock import BuildLocked, build_lock
 from ..pipeline import Project, find_project_root
+from ..problems import printable
 from ..serve import REPORTED_ERRORS, MarkdownRegenerator, serve_site
 from . import add_root_argument
 
@@ -44,8 +46,6 @@ def port_is_free(host: str, port: int) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mkdocs.exceptions import MkDocsException
-
     project = Project(find_project_root(args.root or Path.cwd()))
     host, port = DEFAULT_HOST, args.port
     if not 0 < port < 65536:
@@ -57,6 +57,19 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    try:
+        # Held while serving: kb serve keeps build/docs/ up to date and takes it to be as it
+        # left it, so no kb build may write there meanwhile.
+        with build_lock(project, "kb serve"):
+            return _serve(project, host, port)
+    except BuildLocked as error:
+        print(f"kb serve: {printable(str(error))}", file=sys.stderr)
+        return 1
+
+
+def _serve(project: Project, host: str, port: int) -> int:
+    from mkdocs.exceptions import MkDocsException
+
     first = MarkdownRegenerator(project).regenerate()
     if first is None or not first.ok:
         print("kb serve: not serving; fix the errors above first.", file=sys.stderr)
@@ -65,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         serve_site(project, host, port)
     except (MkDocsException, *REPORTED_ERRORS) as error:
-        print(f"kb serve: {error}", file=sys.stderr)
+        print(f"kb serve: {printable(str(error))}", file=sys.stderr)
         return 1
     except OSError as error:
         print(f"kb serve: cannot serve on {host}:{port}: {error.strerror}", file=sys.stderr)

@@ -92,3 +92,46 @@ def test_searching_the_payloads_runs_nothing(hostile_site, page):
         assert expected in text, f"{query!r}: {expected!r} not in the results as text"
         assert results.locator("img, script, iframe, svg[onload]").count() == 0
         _assert_nothing_ran(page)
+
+
+# --- Characters outside the Basic Multilingual Plane (tests/hostile/characters-outside-the-bmp)
+# An emoji in a name once made the page's front matter unreadable to mkdocs: the block was
+# shown as page text, where the name's Markdown link to `javascript:` became live.
+
+OUTSIDE_THE_BMP_PAGES = ["organizations/emoji-phone/", "organizations/cjk-extension-b/"]
+
+
+@pytest.fixture(scope="module")
+def outside_the_bmp_site(built_site, tmp_path_factory):
+    from tests.test_hostile_check import make_case
+
+    scratch = tmp_path_factory.mktemp("outside-the-bmp-browser")
+    return built_site(make_case("characters-outside-the-bmp", scratch) / "facts")
+
+
+@pytest.mark.parametrize("path", OUTSIDE_THE_BMP_PAGES)
+def test_names_outside_the_bmp_run_nothing_and_fetch_nothing(outside_the_bmp_site, page, path):
+    page.goto(outside_the_bmp_site.url(path), wait_until="load")
+    # No link the page shows may lead to script (the name once made one).
+    for link in page.locator("article a[href]").all():
+        href = link.get_attribute("href") or ""
+        assert not href.strip().lower().startswith("javascript:"), href
+    page.wait_for_timeout(300)  # let deferred scripts and image loads fire
+    _assert_nothing_ran(page)
+    assert page.problems.external_requests == [], "the page fetched from another host"
+    assert page.locator("article img").count() == 0, "an image from the data is on the page"
+
+
+def test_names_outside_the_bmp_are_the_page_title(outside_the_bmp_site, page):
+    page.goto(outside_the_bmp_site.url("organizations/emoji-phone/"), wait_until="load")
+    name = (
+        "📱 Emoji Phone [click me](javascript:window.__pwned=1;alert(1)) "
+        "![x](https://evil.example/emoji.png)"
+    )
+    assert page.title() == f"{name} - Handset Atlas"
+    shown = " ".join(page.locator("article").inner_text().split())
+    assert name in shown and "title:" not in shown
+    page.locator("article").get_by_text("click me", exact=False).first.click()
+    page.wait_for_timeout(300)
+    _assert_nothing_ran(page)
+    assert page.problems.external_requests == []
