@@ -28,6 +28,7 @@ from generator.load import (
 from generator.problems import ProblemCollector
 
 from .conftest import REPO_ROOT
+from .saved_examples import replays_saved_examples
 
 LIMITS = (MAX_VALUES_PER_FILE, MAX_TEXT_PER_FILE, MAX_NESTING_DEPTH // 2)
 
@@ -137,6 +138,7 @@ def test_yaml_12_values(text, expected, tmp_path, monkeypatch):
         "a: &x !!str 1\n",
         "base: &b {x: 1}\nother:\n  <<: *b\n",  # merge keys
         "a:\tb\n",  # tabs
+        "no: no\nyes: \r\n",  # a Windows line ending: the careful reader warns of it
         "%YAML 1.1\n---\na: no\n",  # a directive that changes what `no` means
         "a: 0o17\nb: 0x1F\n",  # numbers in forms other than plain decimal
         "a: 1_000\n",
@@ -278,9 +280,9 @@ def documents(draw, depth=0):
     return "\n".join(lines) + "\n"
 
 
+@replays_saved_examples
 @settings(
     max_examples=300,
-    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(text=documents())

@@ -21,6 +21,7 @@ from generator.load import new_fact_yaml
 from generator.schema import default_schemas
 
 from .conftest import REPO_ROOT, run_kb
+from .saved_examples import replays_saved_examples
 
 SCHEMAS = default_schemas()
 
@@ -334,9 +335,9 @@ def fact_files(draw) -> tuple[str, list[str]]:
     return "\n".join(lines) + "\n", markers
 
 
+@replays_saved_examples
 @settings(
     max_examples=150,
-    deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(fact_files())
