@@ -12,12 +12,12 @@ from generator.load import load_facts
 from generator.problems import ProblemCollector
 from generator.schema import default_schemas
 
-from .conftest import REPO_ROOT, run_kb
+from .conftest import DATASET_SNAPSHOT, run_kb
 
 
 def copy_dataset(tmp_path: Path) -> Path:
     root = tmp_path / "kb"
-    shutil.copytree(REPO_ROOT / "facts", root / "facts")
+    shutil.copytree(DATASET_SNAPSHOT / "facts", root / "facts")
     return root
 
 
