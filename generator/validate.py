@@ -26,7 +26,7 @@ from .dates import DateError, PartialDate, parse_date
 from .load import FactFile, FieldPath
 from .problems import Problem, ProblemCollector
 from .schema import FieldSpec, KindSchema, SchemaSet, yaml_inline
-from .suggest import closest, did_you_mean
+from .suggest import closest, did_you_mean, likely_typo
 
 # \Z, not $: `$` also matches before a final newline, and "acme\n" is not an id.
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*\Z")
@@ -730,7 +730,8 @@ class _KnowledgeBaseChecker:
                     f"'{name.label}')"
                 )
         candidates = [r.id for r in self.by_id.values() if not kinds or r.kind in kinds]
-        return did_you_mean(target, candidates)
+        match = likely_typo(target, candidates)
+        return f" (did you mean '{match}'?)" if match is not None else ""
 
     def resolve(self, target: str, kinds: tuple[str, ...]) -> CheckedRecord | None:
         """The record an id names; of duplicates (reported already), one of the right kind."""
@@ -761,19 +762,18 @@ class _KnowledgeBaseChecker:
             if reference.target in self.unreadable:
                 return
             hint = self.suggestion_for(reference.target, kinds, reference.label)
-            if not hint and len(kinds) == 1 and SLUG.match(reference.target):
-                folder = self.schemas.kinds[kinds[0]].plural
-                hint = (
-                    f": there is no facts/{folder}/{reference.target}.yaml "
-                    "(correct the id, or add that record)"
-                )
-            elif not hint:
-                hint = ": no record has this id (correct it, or add that record)"
             what = kinds[0] if len(kinds) == 1 else "record"
-            self.collector.add(
-                self._problem_at_reference(
-                    record, reference, f"unknown {what} {shown}{hint}", "unknown-reference"
+            if hint:
+                message = f"unknown {what} {shown}{hint}"
+            else:  # most likely a record not written yet
+                kind = kinds[0] if len(kinds) == 1 else "KIND"
+                among = f" (KIND: {', '.join(kinds)})" if len(kinds) > 1 else ""
+                message = (
+                    f"no {what} {shown}: create it with `kb new {kind} {reference.target}`"
+                    f"{among}, or correct the id"
                 )
+            self.collector.add(
+                self._problem_at_reference(record, reference, message, "unknown-reference")
             )
             return
         if kinds and target.kind not in kinds:
