@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from .dates import DateError, PartialDate, parse_date
+from .duplicate_quotes import check_duplicate_quotes
 from .load import FactFile, FieldPath
 from .problems import Problem, ProblemCollector
 from .schema import FieldSpec, KindSchema, SchemaSet, yaml_inline
@@ -630,6 +631,7 @@ class _KnowledgeBaseChecker:
             self.check_citations(record)
             self.check_date_logic(record)
         self.check_unused_sources()
+        check_duplicate_quotes(self.records, self.collector)
 
     def check_ids(self) -> None:
         folded: dict[str, CheckedRecord] = {}

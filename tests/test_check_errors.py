@@ -70,6 +70,7 @@ REQUIRED_CODES = {
     "date-order": "status history out of order, end before start",
     "date-after-source": "a quote said after the source reporting it was published",
     "unused-source": "sources no record cites (a warning)",
+    "duplicate-quote": "two quotes with the same words (a warning)",
 }
 
 
