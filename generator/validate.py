@@ -25,6 +25,7 @@ from urllib.parse import quote, urlsplit
 from .dates import DateError, PartialDate, parse_date
 from .duplicate_quotes import check_duplicate_quotes
 from .load import FactFile, FieldPath
+from .plain_comments import check_comments_cutting_values
 from .problems import Problem, ProblemCollector
 from .schema import FieldSpec, KindSchema, SchemaSet, yaml_inline
 from .suggest import closest, did_you_mean, likely_typo
@@ -573,6 +574,7 @@ def check_record(
     else:
         data = fact.data
     checker.check_mapping(schema.fields, data, ())
+    check_comments_cutting_values(fact, schema, collector)
     return record
 
 
