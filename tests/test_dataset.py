@@ -239,3 +239,16 @@ def test_the_real_knowledge_base_builds_strict_and_searchable(tmp_path):
     assert "Lei Jun" in text
     assert "always been considering entering the US market" in text  # a quote's words
     assert "backed out of its plan" in text  # an event's description
+
+
+def test_kb_verify_finds_every_excerpt_of_the_seed_article():
+    if not ARTICLE.is_file():
+        pytest.skip(f"source article not found at {ARTICLE} (shared/ is not beside the repo)")
+    result = run_kb(
+        "verify",
+        "xiaomi-us-plans-article",
+        "../shared/sources/xiaomi-us-market-article.txt",
+        cwd=REPO,
+    )
+    assert result.code == 0, result.out + result.err
+    assert result.out.endswith(" found in ../shared/sources/xiaomi-us-market-article.txt.\n")
