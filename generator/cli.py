@@ -17,6 +17,8 @@ COMMANDS = [
     "schema",
     "new",
     "fmt",
+    "verify",
+    "mv",
     "diff",
     "build",
     "serve",
