@@ -44,6 +44,10 @@ class LiveFactsGuard:
 
     def reads_live_facts(self, event: str, args: tuple) -> str | None:
         """What in the event reads the live facts/, or None."""
+        if event == "open" and args[1] is None and not os.path.isabs(os.fsdecode(args[0])):
+            # os.open with a relative path: shutil.rmtree and os.fwalk open each folder
+            # relative to its parent's descriptor (dir_fd, which the event does not carry).
+            return None
         if event in _PATH_EVENTS:
             return os.fsdecode(args[0]) if args and self.is_live_facts(args[0]) else None
         if event == "subprocess.Popen":

@@ -47,6 +47,7 @@ def test_each_way_of_reading_the_live_facts_is_caught(guard, event, args):
         ("open", (str(REPO_ROOT / "tests" / "snapshot" / "facts" / "people" / "x.yaml"), "r", 0)),
         ("open", ("/tmp/kb/facts/products/x.yaml", "r", 0)),
         ("open", (3, "r", 0)),  # a file descriptor
+        ("open", ("facts", None, 0)),  # os.open relative to a folder's descriptor (rmtree)
         ("open", (str(REPO_ROOT / "facts-old.txt"), "r", 0)),
         ("os.scandir", (REPO_ROOT / "tests",)),
         ("subprocess.Popen", (sys.executable, [*KB, "check"], "/tmp/kb", None)),
