@@ -11,12 +11,13 @@ export NO_MKDOCS_2_WARNING := 1
 export PIP_PRE :=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: site serve test check golden expected bench lock schema fmt lint chromium vendor clean help
+.PHONY: site serve test fuzz check golden expected bench lock schema fmt lint chromium vendor clean help
 
 help:
 	@echo "make site    build the site into site/ (creates .venv, installs pinned packages)"
 	@echo "make serve   serve the site at http://127.0.0.1:8000 and rebuild on changes"
 	@echo "make test    run every test (installs Chromium for the browser test when missing)"
+	@echo "make fuzz    explore the property tests with random seeds for FUZZ_SECONDS (default 300)"
 	@echo "make check   validate facts/ (kb check --strict)"
 	@echo "make golden  regenerate the golden Markdown of the test knowledge base"
 	@echo "make expected  regenerate the expected reports of the broken fixtures"
@@ -58,6 +59,21 @@ chromium:
 
 test: $(VENV)/.installed $(VENDORED) chromium
 	$(BIN)/python -m pytest
+
+# The property tests with random seeds, round after round until FUZZ_SECONDS have passed
+# (FUZZ_TESTS narrows them, e.g. FUZZ_TESTS=tests/test_fastload.py). `make test` runs them
+# derandomized; a failure found here is saved in tests/saved_examples/ and replayed by every run
+# after: fix the bug and commit the file with the fix.
+FUZZ_SECONDS ?= 300
+FUZZ_TESTS ?= tests
+fuzz: $(VENV)/.installed
+	@end=$$(( $$(date +%s) + $(FUZZ_SECONDS) )); round=0; failed=0; \
+	while [ $$(date +%s) -lt $$end ]; do \
+		round=$$((round + 1)); echo "fuzz round $$round"; \
+		HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q -p no:cacheprovider -m hypothesis \
+			--ignore=tests/browser $(FUZZ_TESTS) || failed=1; \
+	done; \
+	if [ $$failed = 1 ]; then echo "make fuzz: failures found; see tests/saved_examples/"; exit 1; fi
 
 golden: $(VENV)/.installed $(VENDORED)
 	$(BIN)/python -m tests.golden_update

@@ -319,6 +319,8 @@ def measure_first_search(root: Path, site: Path) -> dict:
         server.shutdown()
         server.server_close()
     return {"first_search_bytes": sum(fetched), "page_load_bytes": page_load}
+
+
 def write_hostile_text_kb(root: Path) -> Path:
     """A knowledge base of one quote (with its speaker and source) whose text is
     HOSTILE_TEXT_BYTES of HOSTILE_TEXT_UNIT; the quote's fact file."""

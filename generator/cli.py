@@ -18,6 +18,8 @@ COMMANDS = [
     "new",
     "fmt",
     "migrate",
+    "verify",
+    "mv",
     "diff",
     "build",
     "serve",
@@ -60,9 +62,17 @@ def main(argv: list[str] | None = None) -> int:
     # The top-level parser has no options of its own but -h, so the first word that is not an
     # option names the command.
     command = next((word for word in given if not word.startswith("-")), None)
-    args = build_parser(command if command in COMMANDS else None).parse_args(argv)
     try:
-        return args.run(args)
+        args = build_parser(command if command in COMMANDS else None).parse_args(argv)
+        code = args.run(args)
+        sys.stdout.flush()  # a closed pipe is found here, not in the interpreter's exit
+        return code
     except KeyboardInterrupt:
         print("kb: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`kb diff | head`): stop quietly. Python's documented recipe:
+        # point stdout at devnull, so flushing it at exit cannot fail a second time.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1

@@ -34,9 +34,10 @@ _HAVE_LIBYAML = bool(getattr(yaml, "__with_libyaml__", False))
 _NESTING_INDICATORS = "[{-:?"
 MAX_INDICATORS = 4_000
 # Text the careful path treats differently from libyaml, or reports: merge keys, tabs, a
-# byte-order mark inside the text (libyaml skips it), and the characters YAML 1.1 (libyaml)
-# reads as line breaks but 1.2 does not.
-_CAREFUL_MARKERS = ("<<", "\t", "\ufeff", "\x85", "\u2028", "\u2029")
+# byte-order mark inside the text (libyaml skips it), the characters YAML 1.1 (libyaml)
+# reads as line breaks but 1.2 does not, and a carriage return (load.py converts Windows line
+# endings, with a warning, before the fast path; text still holding one is the careful path's).
+_CAREFUL_MARKERS = ("<<", "\t", "\ufeff", "\x85", "\u2028", "\u2029", "\r")
 # The same for patterns, found by fuzzing the two readers against each other. Each is searched
 # only when a cheap test says it could match: a regular expression over every file would cost
 # a third of the whole parse.

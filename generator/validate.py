@@ -23,10 +23,12 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from .dates import DateError, PartialDate, parse_date
+from .duplicate_quotes import check_duplicate_quotes
 from .load import FactFile, FieldPath
+from .plain_comments import check_comments_cutting_values
 from .problems import Problem, ProblemCollector
 from .schema import FieldSpec, KindSchema, RoleSet, SchemaSet, yaml_inline
-from .suggest import closest, did_you_mean
+from .suggest import closest, did_you_mean, likely_typo
 
 # \Z, not $: `$` also matches before a final newline, and "acme\n" is not an id.
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*\Z")
@@ -777,6 +779,7 @@ def check_record(
     else:
         data = fact.data
     checker.check_mapping(schema.fields, data, ())
+    check_comments_cutting_values(fact, schema, collector)
     return record
 
 
@@ -868,6 +871,7 @@ class _KnowledgeBaseChecker:
             self.check_citations(record)
             self.check_date_logic(record)
         self.check_unused_sources()
+        check_duplicate_quotes(self.records, self.collector)
 
     def check_ids(self) -> None:
         folded: dict[str, CheckedRecord] = {}
@@ -984,7 +988,8 @@ class _KnowledgeBaseChecker:
                     f"'{name.label}')"
                 )
         candidates = [r.id for r in self.by_id.values() if not kinds or r.kind in kinds]
-        return did_you_mean(target, candidates)
+        match = likely_typo(target, candidates)
+        return f" (did you mean '{match}'?)" if match is not None else ""
 
     def resolve(self, target: str, kinds: tuple[str, ...]) -> CheckedRecord | None:
         """The record an id names; of duplicates (reported already), one of the right kind."""
@@ -1015,19 +1020,18 @@ class _KnowledgeBaseChecker:
             if reference.target in self.unreadable:
                 return
             hint = self.suggestion_for(reference.target, kinds, reference.label)
-            if not hint and len(kinds) == 1 and SLUG.match(reference.target):
-                folder = self.schemas.kinds[kinds[0]].plural
-                hint = (
-                    f": there is no facts/{folder}/{reference.target}.yaml "
-                    "(correct the id, or add that record)"
-                )
-            elif not hint:
-                hint = ": no record has this id (correct it, or add that record)"
             what = kinds[0] if len(kinds) == 1 else "record"
-            self.collector.add(
-                self._problem_at_reference(
-                    record, reference, f"unknown {what} {shown}{hint}", "unknown-reference"
+            if hint:
+                message = f"unknown {what} {shown}{hint}"
+            else:  # most likely a record not written yet
+                kind = kinds[0] if len(kinds) == 1 else "KIND"
+                among = f" (KIND: {', '.join(kinds)})" if len(kinds) > 1 else ""
+                message = (
+                    f"no {what} {shown}: create it with `kb new {kind} {reference.target}`"
+                    f"{among}, or correct the id"
                 )
+            self.collector.add(
+                self._problem_at_reference(record, reference, message, "unknown-reference")
             )
             return
         if kinds and target.kind not in kinds:

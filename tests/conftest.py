@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import subprocess
 import sys
@@ -9,9 +10,77 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+from .live_facts_guard import LiveFactsGuard
+from .saved_examples import failing_arguments, save_example
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_SOURCES = REPO_ROOT.parent / "shared" / "sources"
+# A frozen copy of the dataset, for tests that need a realistic knowledge base.
+DATASET_SNAPSHOT = REPO_ROOT / "tests" / "snapshot"
+# The only tests that may read the live facts/ (tests/live_facts_guard.py says why).
+DATASET_TESTS = {REPO_ROOT / "tests" / "test_dataset.py"}
+
+_LIVE_FACTS_GUARD = LiveFactsGuard(REPO_ROOT, DATASET_TESTS)
+sys.addaudithook(_LIVE_FACTS_GUARD.audit)  # an audit hook cannot be removed: installed once
+
+
+def pytest_sessionstart(session):
+    _LIVE_FACTS_GUARD.active = True
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session):
+    # Off before pytest's own cleanup of old temporary folders: work done in the hook there
+    # was seen to leave one of its directory listings unclosed (a ResourceWarning).
+    _LIVE_FACTS_GUARD.active = False
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector):
+    """Test modules are guarded while collected (module-level code), but the dataset tests."""
+    _LIVE_FACTS_GUARD.exempt = _LIVE_FACTS_GUARD.is_dataset_test(getattr(collector, "path", ""))
+    try:
+        return (yield)
+    finally:
+        _LIVE_FACTS_GUARD.exempt = False
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Each test is guarded, its fixtures included, but the dataset tests."""
+    _LIVE_FACTS_GUARD.exempt = _LIVE_FACTS_GUARD.is_dataset_test(item.path)
+    try:
+        return (yield)
+    finally:
+        _LIVE_FACTS_GUARD.exempt = False
+
+
+# Property tests (hypothesis): `make test` and CI run the `ci` profile, derandomized with no
+# example database, so a run's result depends only on the commit; `make fuzz` runs the `fuzz`
+# profile, with random seeds, and saves what it finds (tests/saved_examples/).
+settings.register_profile("ci", derandomize=True, database=None, deadline=None, max_examples=100)
+settings.register_profile("fuzz", derandomize=False, database=None, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """Under `make fuzz`, a failing example of a test that replays saved examples is saved."""
+    try:
+        return (yield)
+    except Exception as error:
+        path = getattr(item.obj, "saved_examples_file", None)
+        if settings.default.derandomize or path is None:
+            raise
+        generated = set(inspect.signature(item.obj.hypothesis.inner_test).parameters) - set(
+            inspect.signature(item.obj).parameters
+        )
+        arguments = failing_arguments(error, generated)
+        if arguments is not None and save_example(path, arguments):
+            error.add_note(f"Saved as a regression example in {path.relative_to(REPO_ROOT)}")
+        raise
 
 
 @dataclass

@@ -11,14 +11,13 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
 from generator.pipeline import Project, check_project
 from generator.write import TEMP_PREFIX, UnsafePagePath, replace_folder, write_pages
-from tests.conftest import REPO_ROOT, run_kb
+from tests.conftest import run_kb
 from tests.search_index import indexed_pages, search_index_text
 from tests.test_golden import copy_fixture
 
@@ -228,53 +227,6 @@ def test_replace_folder_keeps_the_old_folder_when_the_build_fails(tmp_path):
     replace_folder(site, lambda folder: (folder / "index.html").write_text("new"))
     assert (site / "index.html").read_text() == "new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
-
-
-# The real knowledge base -----------------------------------------------------------------
-
-
-def copy_real_knowledge_base(tmp_path: Path) -> Path:
-    root = tmp_path / "real"
-    root.mkdir()
-    for name in ("facts", "content", "overrides"):
-        shutil.copytree(REPO_ROOT / name, root / name)
-    for name in ("mkdocs.yml", "CONTRIBUTING.md", "schemas/reference.md"):
-        if (REPO_ROOT / name).is_file():
-            (root / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO_ROOT / name, root / name)
-    return root
-
-
-@pytest.mark.slow
-def test_the_real_knowledge_base_builds_strict_and_searchable(tmp_path):
-    root = copy_real_knowledge_base(tmp_path)
-    result = run_kb("build", root)
-    assert result.code == 0, result.out + result.err
-    assert "WARNING" not in result.out + result.err
-    site = root / "site"
-
-    for page in ("people/lei-jun", "organizations/xiaomi", "products/mi-tv", "sources"):
-        assert (site / page / "index.html").is_file(), page
-
-    # The nav holds sections and index pages only: the home page links to the index pages
-    # but its nav does not list entity pages (Material copies the nav into every page).
-    home = (site / "index.html").read_text(encoding="utf-8")
-    nav = home[home.index("md-nav--primary") : home.index("md-sidebar--secondary")]
-    assert 'href="people/"' in nav
-    entity_page = (
-        r'href="(?:organizations|people|products|quotes|events|relationships)/[a-z0-9-]+/"'
-    )
-    assert re.findall(entity_page, nav) == []
-    assert re.findall(entity_page, home) == []
-
-    # An entity page reaches what it refers to by links.
-    lei_jun = (site / "people" / "lei-jun" / "index.html").read_text(encoding="utf-8")
-    assert 'href="../../organizations/xiaomi/"' in lei_jun
-
-    text = search_index_text(site)
-    assert "Lei Jun" in text
-    assert "always been considering entering the US market" in text  # a quote's words
-    assert "backed out of its plan" in text  # an event's description
 
 
 def test_an_interrupted_build_leaves_the_old_site_and_no_half_written_one(tmp_path):

@@ -12,12 +12,12 @@ from generator.load import load_facts
 from generator.problems import ProblemCollector
 from generator.schema import default_schemas
 
-from .conftest import REPO_ROOT, run_kb
+from .conftest import DATASET_SNAPSHOT, run_kb
 
 
 def copy_dataset(tmp_path: Path) -> Path:
     root = tmp_path / "kb"
-    shutil.copytree(REPO_ROOT / "facts", root / "facts")
+    shutil.copytree(DATASET_SNAPSHOT / "facts", root / "facts")
     return root
 
 
@@ -49,14 +49,14 @@ def test_errors_in_cached_files_keep_their_exact_place(tmp_path):
     root = copy_dataset(tmp_path)
     product = root / "facts" / "products" / "mi-tv.yaml"
     product.write_text(
-        product.read_text("utf-8").replace("value: xiaomi\n", "value: xiaomy\n", 1), "utf-8"
+        product.read_text("utf-8").replace("maker: xiaomi", "maker: xiaomy"), "utf-8"
     )
     # `kb build` reads through the cache; the second run's report comes from cached data.
     first = run_kb("build", root, "--markdown-only")
     second = run_kb("build", root, "--markdown-only")
     assert first.code == second.code == 1
     assert "facts/products/mi-tv.yaml:" in first.out
-    assert "maker.value: unknown organization 'xiaomy' (did you mean 'xiaomi'?)" in first.out
+    assert "maker: unknown organization 'xiaomy' (did you mean 'xiaomi'?)" in first.out
     assert second.out == first.out
     assert second.out == run_kb("check", root).out  # the same report kb check gives
 

@@ -70,6 +70,8 @@ REQUIRED_CODES = {
     "date-order": "status history out of order, end before start",
     "date-after-source": "a quote said after the source reporting it was published",
     "unused-source": "sources no record cites (a warning)",
+    "duplicate-quote": "two quotes with the same words (a warning)",
+    "comment-cuts-value": "a comment after a plain text value cuts it short (a warning)",
 }
 
 

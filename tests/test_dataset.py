@@ -1,4 +1,8 @@
-"""Checks the facts/ dataset against the article it was written from.
+"""The dataset tests: the only tests that read the live facts/ (tests/live_facts_guard.py).
+
+What must hold of the real dataset beyond `kb check`: it is in kb fmt's layout, it builds, the
+fast loader reads all of it, CONTRIBUTING's examples are its files, and it is true to the
+article it was written from.
 
 The article lives outside the repository, in shared/ beside it
 (``<repo>/../shared/sources/xiaomi-us-market-article.txt``). Every excerpt and every quote
@@ -9,10 +13,17 @@ covered by at least one excerpt, so that a fact left out of the dataset fails a 
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 from ruamel.yaml import YAML
+
+from generator.schema import default_schemas
+
+from .conftest import run_kb
+from .test_build import search_index_text
+from .test_fastload import fast
 
 REPO = Path(__file__).resolve().parents[1]
 FACTS = REPO / "facts"
@@ -158,3 +169,92 @@ def test_sentence_split_of_the_article():
     assert "Xiaomi’s Mi5 flagship" in sentences
     assert "“We plan to start entering the market by end 2018, or by early 2019.”" in sentences
     assert not any(FURNITURE.match(s) for s in sentences)
+
+
+# The dataset as a whole ---------------------------------------------------------------------
+
+
+def test_the_dataset_is_in_the_canonical_layout():
+    # CI runs `kb fmt --check` on every pull request; the dataset must pass it.
+    result = run_kb("fmt", "--check", cwd=REPO)
+    assert result.code == 0, result.out
+
+
+def test_the_examples_in_contributing_are_the_real_files():
+    # CONTRIBUTING.md shows facts/products/mi-tv.yaml whole: it must stay true to the dataset
+    # (and so to kb fmt's layout). The other YAML examples are fragments of fact files: each
+    # must read as YAML and name only fields that some kind has.
+    guide = (REPO / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", guide, flags=re.S)
+    assert (FACTS / "products/mi-tv.yaml").read_text(encoding="utf-8") in blocks
+    fields = {name for kind in default_schemas() for name in kind.fields}
+    fields |= {"organization", "title", "value", "citations"}  # inside a position, a claim
+    for block in blocks:
+        data = YAML(typ="safe", pure=True).load(block)
+        if isinstance(data, dict):
+            assert set(data) <= fields, block
+
+
+def test_the_real_dataset_takes_the_fast_path():
+    # If this fails, the fast path declines real files and every build pays the slow parser.
+    declined = [
+        path.name for path in sorted(FACTS.rglob("*.yaml")) if fast(path.read_text("utf-8")) is None
+    ]
+    assert declined == []
+
+
+def copy_real_knowledge_base(tmp_path: Path) -> Path:
+    root = tmp_path / "real"
+    root.mkdir()
+    for name in ("facts", "content", "overrides"):
+        shutil.copytree(REPO / name, root / name)
+    for name in ("mkdocs.yml", "CONTRIBUTING.md", "schemas/reference.md"):
+        if (REPO / name).is_file():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, root / name)
+    return root
+
+
+@pytest.mark.slow
+def test_the_real_knowledge_base_builds_strict_and_searchable(tmp_path):
+    root = copy_real_knowledge_base(tmp_path)
+    result = run_kb("build", root)
+    assert result.code == 0, result.out + result.err
+    assert "WARNING" not in result.out + result.err
+    site = root / "site"
+
+    for page in ("people/lei-jun", "organizations/xiaomi", "products/mi-tv", "sources"):
+        assert (site / page / "index.html").is_file(), page
+
+    # The nav holds sections and index pages only: the home page links to the index pages
+    # but its nav does not list entity pages (Material copies the nav into every page).
+    home = (site / "index.html").read_text(encoding="utf-8")
+    nav = home[home.index("md-nav--primary") : home.index("md-sidebar--secondary")]
+    assert 'href="people/"' in nav
+    entity_page = (
+        r'href="(?:organizations|people|products|quotes|events|relationships)/[a-z0-9-]+/"'
+    )
+    assert re.findall(entity_page, nav) == []
+    assert re.findall(entity_page, home) == []
+
+    # An entity page reaches what it refers to by links.
+    lei_jun = (site / "people" / "lei-jun" / "index.html").read_text(encoding="utf-8")
+    assert 'href="../../organizations/xiaomi/"' in lei_jun
+
+    text = search_index_text(site)
+    assert "Lei Jun" in text
+    assert "always been considering entering the US market" in text  # a quote's words
+    assert "backed out of its plan" in text  # an event's description
+
+
+def test_kb_verify_finds_every_excerpt_of_the_seed_article():
+    if not ARTICLE.is_file():
+        pytest.skip(f"source article not found at {ARTICLE} (shared/ is not beside the repo)")
+    result = run_kb(
+        "verify",
+        "xiaomi-us-plans-article",
+        "../shared/sources/xiaomi-us-market-article.txt",
+        cwd=REPO,
+    )
+    assert result.code == 0, result.out + result.err
+    assert result.out.endswith(" found in ../shared/sources/xiaomi-us-market-article.txt.\n")

@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ruamel.yaml import YAML
 
 from generator.format import FactFormatter, FormatError, plain_data
 from generator.load import new_fact_yaml
 from generator.schema import default_schemas
 
-from .conftest import REPO_ROOT, run_kb
+from .conftest import run_kb
+from .saved_examples import replays_saved_examples
 
 SCHEMAS = default_schemas()
 
@@ -177,27 +177,6 @@ def test_fmt_formats_only_the_files_named(tmp_path):
     assert (root / "facts/products/a.yaml").read_bytes() == MESSY_PRODUCT.encode("utf-8")
 
 
-def test_the_dataset_is_in_the_canonical_layout():
-    # CI runs `kb fmt --check` on every pull request; the dataset must pass it.
-    result = run_kb("fmt", "--check", cwd=REPO_ROOT)
-    assert result.code == 0, result.out
-
-
-def test_the_examples_in_contributing_are_the_real_files():
-    # CONTRIBUTING.md shows facts/products/mi-tv.yaml whole: it must stay true to the dataset
-    # (and so to kb fmt's layout). The other YAML examples are fragments of fact files: each
-    # must read as YAML and name only fields that some kind has.
-    guide = (REPO_ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"```yaml\n(.*?)```", guide, flags=re.S)
-    assert (REPO_ROOT / "facts/products/mi-tv.yaml").read_text(encoding="utf-8") in blocks
-    fields = {name for kind in default_schemas() for name in kind.fields}
-    fields |= {"organization", "title", "value", "citations"}  # inside a position, a claim
-    for block in blocks:
-        data = YAML(typ="safe", pure=True).load(block)
-        if isinstance(data, dict):
-            assert set(data) <= fields, block
-
-
 # Property tests: generated fact files, with comments everywhere a contributor puts them.
 
 _FORMATTER = FactFormatter()
@@ -339,9 +318,9 @@ def fact_files(draw) -> tuple[str, list[str]]:
     return "\n".join(lines) + "\n", markers
 
 
+@replays_saved_examples
 @settings(
     max_examples=150,
-    deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(fact_files())

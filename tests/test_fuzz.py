@@ -1,12 +1,14 @@
 """Property-based tests (hypothesis): whatever a fact file holds, `kb check` reports it and
 never crashes, and whatever text a valid record holds, its page shows it as text.
 
-Bounded and deterministic, so CI runs the same examples every time: each test is
-`derandomize=True` with no example database, a fixed number of examples and no deadline (the
-suite measures nothing about speed). The check runs in-process (`check_project`) for speed,
-plus a few runs of the real command line; rendering stops at the Markdown, which is converted
-with Python-Markdown and the extensions of the project's mkdocs.yml (what mkdocs would do,
-without its minutes of theme work).
+Bounded and deterministic, so CI runs the same examples every time: the `ci` profile
+(tests/conftest.py) derandomizes every test, with no example database and no deadline (the
+suite measures nothing about speed), and each test has a fixed number of examples. `make fuzz`
+explores further with random seeds; what it finds is replayed from tests/saved_examples/.
+The check runs in-process (`check_project`) for speed, plus a few runs of the real command
+line; rendering stops at the Markdown, which is converted with Python-Markdown and the
+extensions of the project's mkdocs.yml (what mkdocs would do, without its minutes of theme
+work).
 """
 
 from __future__ import annotations
@@ -26,11 +28,9 @@ from generator.problems import format_report
 from generator.render import make_environment, render_pages
 from tests.conftest import REPO_ROOT, run_kb
 from tests.hostile_site import PAYLOADS, normalize_space, scan_html
+from tests.saved_examples import replays_saved_examples
 
 FUZZ = settings(
-    derandomize=True,
-    database=None,
-    deadline=None,
     max_examples=150,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -117,6 +117,7 @@ YAML_PIECES = [
 ]
 
 
+@replays_saved_examples
 @FUZZ
 @given(st.binary(max_size=4000))
 @example(b"\xef\xbb\xbf" + ORGANIZATION.encode())
@@ -129,6 +130,7 @@ def test_check_never_crashes_on_random_bytes(data: bytes):
     _assert_located(problems)
 
 
+@replays_saved_examples
 @FUZZ
 @given(st.lists(st.sampled_from(YAML_PIECES) | st.text(max_size=8), max_size=60).map("".join))
 @example("a: " + "[" * 200 + "]" * 200)
@@ -141,7 +143,8 @@ def test_check_never_crashes_on_random_yaml(text: str):
     _assert_located(problems)
 
 
-@settings(derandomize=True, database=None, deadline=None, max_examples=6)
+@replays_saved_examples
+@settings(max_examples=6)
 @given(st.binary(min_size=1, max_size=600))
 @example(b"name: !!python/object/apply:os.system ['touch pwned']\n")
 def test_kb_check_command_never_prints_a_traceback(data: bytes):
@@ -280,10 +283,8 @@ def _benign_structure() -> dict[str, Counter]:
     return {path: _structure(_to_html(pages[path])) for path in PAGES}
 
 
+@replays_saved_examples
 @settings(
-    derandomize=True,
-    database=None,
-    deadline=None,
     max_examples=120,
     suppress_health_check=[HealthCheck.too_slow],
 )

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from generator import escape
 from tests.browser.conftest import make_knowledge_base
-from tests.conftest import REPO_ROOT, run_kb
+from tests.conftest import DATASET_SNAPSHOT, REPO_ROOT, run_kb
 from tests.hostile_site import (
     MARKERS,
     hostile_records,
@@ -380,8 +380,8 @@ def test_link_targets_cannot_end_the_link():
 
 @pytest.fixture
 def small_kb(tmp_path: Path) -> Path:
-    """The repository's own knowledge base, copied (every build here may fail on purpose)."""
-    return make_knowledge_base(tmp_path / "kb")
+    """The dataset's snapshot, copied (every build here may fail on purpose)."""
+    return make_knowledge_base(tmp_path / "kb", DATASET_SNAPSHOT / "facts")
 
 
 def test_check_and_build_never_write_into_facts_or_content(small_kb: Path):

@@ -15,14 +15,14 @@ from generator.format import plain_data
 from generator.load import new_fact_yaml
 from generator.schema import default_schemas
 
-from .conftest import REPO_ROOT, run_kb
+from .conftest import DATASET_SNAPSHOT, run_kb
 
 SCHEMAS = default_schemas()
 
 
 @pytest.fixture
 def kb_root(tmp_path: Path) -> Path:
-    shutil.copytree(REPO_ROOT / "facts", tmp_path / "facts")
+    shutil.copytree(DATASET_SNAPSHOT / "facts", tmp_path / "facts")
     return tmp_path
 
 
@@ -30,16 +30,16 @@ def _load(path: Path):
     return new_fact_yaml().load(path.read_text(encoding="utf-8"))
 
 
-def test_new_writes_a_commented_template_and_checks_it(kb_root):
+def test_new_writes_a_short_file_and_checks_it(kb_root):
     result = run_kb("new", "product", "mi-8", cwd=kb_root)
     assert result.code == 0
     path = kb_root / "facts/products/mi-8.yaml"
     lines = path.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "# yaml-language-server: $schema=../../schemas/json/product.schema.json"
     out = result.out.splitlines()
-    assert (
-        out[0]
-        == "Wrote facts/products/mi-8.yaml: a product template. Fill it in as its comments say."
+    assert out[0] == (
+        "Wrote facts/products/mi-8.yaml: a product with its required fields. Fill them in, and "
+        "add the optional fields a source supports (schemas/reference.md)."
     )
     assert out[1] == "Checking it (kb check facts/products/mi-8.yaml):"
     # The check names each required field still empty, at its line in the new file.
@@ -56,7 +56,7 @@ def test_new_writes_a_commented_template_and_checks_it(kb_root):
     assert out[-1] == "4 errors in 1 file."
 
 
-def test_every_field_of_every_kind_is_in_its_template(kb_root):
+def test_a_new_file_holds_the_required_fields_and_a_pointer_to_the_reference(kb_root):
     written = []
     for kind, schema in sorted(SCHEMAS.kinds.items()):
         result = run_kb("new", kind, f"new-{kind}", cwd=kb_root)
@@ -64,16 +64,17 @@ def test_every_field_of_every_kind_is_in_its_template(kb_root):
         rel = f"facts/{schema.plural}/new-{kind}.yaml"
         written.append(rel)
         text = (kb_root / rel).read_text(encoding="utf-8")
-        flat = " ".join(line.lstrip("# ") for line in text.splitlines())
-        for name, spec in schema.fields.items():
-            required = "required; " if spec.required else ""
-            # Described in a comment, with 'required' where it is...
-            assert re.search(rf"^# {name} \({required}", text, flags=re.M), (kind, name)
-            assert " ".join(spec.description.split()[:4]) in flat, (kind, name)
-            # ...and there: required fields as keys to fill in, optional ones commented out.
-            key = rf"^{name}:" if spec.required else rf"^# {name}:"
-            assert re.search(key, text, flags=re.M), (kind, name)
-    # A fresh template is already in kb fmt's layout.
+        lines = text.splitlines()
+        # The schema header, then a short pointer to where the fields are described: the
+        # guidance lives in the editor's schema and the reference, not in every file.
+        comments = [line for line in lines if line.lstrip().startswith("#")]
+        assert lines[: len(comments)] == comments and 2 <= len(comments) <= 3, text
+        assert "schemas/reference.md" in " ".join(comments) and rel in " ".join(comments)
+        # The required fields, in schema order; nothing optional.
+        keys = [line.split(":")[0] for line in lines if re.match(r"^[a-z_]+:", line)]
+        assert keys == [name for name, spec in schema.fields.items() if spec.required], kind
+        assert len(lines) < 20, (kind, text)
+    # A fresh file is already in kb fmt's layout.
     check = run_kb("fmt", "--check", *written, cwd=kb_root)
     assert check.code == 0, check.out
 
@@ -206,16 +207,11 @@ def test_bad_arguments_write_nothing(kb_root, arguments, message):
     assert sorted(path.relative_to(kb_root) for path in kb_root.rglob("*")) == before
 
 
-def test_uncommenting_an_optional_block_gives_its_structure(kb_root):
-    run_kb("new", "product", "mi-8", cwd=kb_root)
-    path = kb_root / "facts/products/mi-8.yaml"
-    lines = path.read_text(encoding="utf-8").splitlines()
-    start = lines.index("# sold_at:")
-    block = []
-    for line in lines[start:]:
-        if not line.startswith("# ") or (block and not line.startswith("#   ")):
-            break
-        block.append(line[2:])  # what an editor's "uncomment" does
-    data = new_fact_yaml().load("\n".join(block) + "\n")
-    assert list(data["sold_at"][0]) == list(SCHEMAS.kinds["product"].fields["sold_at"].items.fields)
-    assert list(data["sold_at"][0]["citations"][0])[0] == "source"
+def test_optional_fields_given_are_written_with_their_structure(kb_root):
+    result = run_kb("new", "product", "mi-8", "--set", "sold_at[0].retailer=walmart", cwd=kb_root)
+    assert result.code == 0, result.out
+    data = _load(kb_root / "facts/products/mi-8.yaml")
+    sold_at = SCHEMAS.kinds["product"].fields["sold_at"].items.fields
+    required = [name for name, spec in sold_at.items() if spec.required]
+    assert list(data["sold_at"][0]) == sorted({"retailer", *required}, key=list(sold_at).index)
+    assert data["sold_at"][0]["retailer"] == "walmart"

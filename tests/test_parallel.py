@@ -20,7 +20,7 @@ import pytest
 
 from generator.parallel import split
 
-from .conftest import REPO_ROOT
+from .conftest import DATASET_SNAPSHOT, REPO_ROOT
 from .test_check_errors import CASES, ERRORS_DIR, EXPECTED, _commands, _copy_case
 
 pytestmark = pytest.mark.skipif(
@@ -90,7 +90,7 @@ def read_all(root: Path, jobs: int) -> dict:
 @pytest.fixture
 def knowledge_base(tmp_path):
     root = tmp_path / "kb"
-    shutil.copytree(REPO_ROOT / "facts", root / "facts")
+    shutil.copytree(DATASET_SNAPSHOT / "facts", root / "facts")
     for rel, data in BROKEN_FILES.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_bytes(data)

@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.synth import MARKER_FILE, PLURALS, kind_counts, synthesize
+from generator.synth import (
+    MARKER_FILE,
+    PLURALS,
+    SynthError,
+    check_output_folder,
+    kind_counts,
+    synthesize,
+)
 
 from .conftest import REPO_ROOT, run_kb
 
@@ -91,12 +98,17 @@ def test_shape_is_that_of_a_market_knowledge_base():
 
 
 def test_it_never_writes_into_the_repository_facts(tmp_path):
-    before = tree(REPO_ROOT / "facts")
-    for target in (REPO_ROOT, REPO_ROOT / "facts", REPO_ROOT / "facts" / "products"):
-        result = run_kb("synth", "--entities", "60", "--out", target, "--force")
-        assert result.code == 2
-        assert "would write into the repository's facts/" in result.err
-    assert tree(REPO_ROOT / "facts") == before
+    # Tests do not read the live facts/ (tests/live_facts_guard.py): the folders' modification
+    # times, which a file written or removed changes, are taken without reading them.
+    folders = [REPO_ROOT / "facts", *(REPO_ROOT / "facts" / plural for plural in PLURALS.values())]
+    before = [folder.stat().st_mtime_ns for folder in folders if folder.is_dir()]
+    result = run_kb("synth", "--entities", "60", "--out", REPO_ROOT, "--force")
+    assert result.code == 2
+    assert "would write into the repository's facts/" in result.err
+    for target in (REPO_ROOT / "facts", REPO_ROOT / "facts" / "products"):
+        with pytest.raises(SynthError, match="would write into the repository's facts/"):
+            check_output_folder(target, force=True)
+    assert [folder.stat().st_mtime_ns for folder in folders if folder.is_dir()] == before
 
 
 def test_a_non_empty_folder_needs_force_and_only_synthetic_facts_are_replaced(tmp_path):

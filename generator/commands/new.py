@@ -1,11 +1,13 @@
-"""Start a new fact file from a commented template of its kind, then check it.
+"""Start a new fact file of a kind, with its required fields, then check it.
 
 KIND is a kind of record (product, organization, person, quote, relationship, event, source;
 the folder name, such as products, works too). ID is the new record's id, which becomes the
 file name facts/<kind plural>/<ID>.yaml: lower-case letters and digits joined by hyphens,
 unique across all kinds. An existing file is never overwritten.
 
-The template lists every field of the kind with its description; required fields are marked.
+The new file holds the kind's required fields (empty until filled in) and the fields given;
+every field is described in schemas/reference.md and, through the JSON Schema the file's
+first line names, by your editor.
 --set FIELD=VALUE fills a field in (repeat it for more). FIELD is a field name or a path as
 `kb check` shows them, such as citations[0].source; a list takes one item per --set, or a whole
 YAML list ([xiaomi, att]). VALUE is taken as text (true/false for yes-or-no fields):
@@ -88,7 +90,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"kb new: {printable(str(error))}")
         return 1
     article = "an" if schema.kind[0] in "aeiou" else "a"
-    print(f"Wrote {rel}: {article} {schema.kind} template. Fill it in as its comments say.")
+    print(
+        f"Wrote {rel}: {article} {schema.kind} with its required fields. Fill them in, and add "
+        "the optional fields a source supports (schemas/reference.md)."
+    )
     print(f"Checking it (kb check {rel}):")
     outcome = check_project(project)
     problems = [problem for problem in outcome.collector.sorted() if problem.path == rel]
