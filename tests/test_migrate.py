@@ -11,6 +11,7 @@ import pytest
 from generator.load import new_fact_yaml
 from generator.migrate import MigrationContext, MigrationError, migrate_text, needs_migration
 from generator.schema import default_schemas
+from tests.conftest import run_kb
 
 RELATIONSHIP = default_schemas().kinds["relationship"]
 CONTEXT = MigrationContext(
@@ -122,3 +123,18 @@ def test_what_needs_a_person_is_refused_with_the_reason(head: str, message: str)
     with pytest.raises(MigrationError) as raised:
         migrated(head)
     assert message in raised.value.message
+
+
+def test_a_linked_facts_folder_is_refused(tmp_path):
+    # kb migrate rewrites files: through a linked facts/ it could rewrite them anywhere.
+    elsewhere = tmp_path / "elsewhere" / "relationships"
+    elsewhere.mkdir(parents=True)
+    old = "title: Entry\ntype: market-entry\nparties: [xiaomi]\n" + TAIL
+    (elsewhere / "entry.yaml").write_text(old, encoding="utf-8")
+    root = tmp_path / "kb"
+    root.mkdir()
+    (root / "facts").symlink_to(tmp_path / "elsewhere")
+    result = run_kb("migrate", cwd=root)
+    assert result.code == 1
+    assert result.out.startswith("facts: ")
+    assert (elsewhere / "entry.yaml").read_text(encoding="utf-8") == old

@@ -52,17 +52,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    start = args.paths[0] if args.paths else Path.cwd()
-    project = Project(find_project_root(start))
-    paths = [path.absolute() for path in args.paths] or [project.facts_dir]
-    linked = _linked_folder(project, paths)
-    if linked is not None:
-        # kb fmt writes: through a linked facts/ (or kind folder) it would rewrite files
-        # anywhere on the machine.
-        message = FACTS_LINK_MESSAGE if linked == project.facts_dir else _LINKED_FOLDER
-        print(printable(f"{_shown(linked, project)}: {message}"))
+    found = files_to_rewrite(args.paths)
+    if found is None:
         return 1
-    files, missing = _collect_files(paths)
+    project, files, missing = found
     formatter = FactFormatter()
     schemas = default_schemas().by_plural
     changed: list[str] = []
@@ -139,6 +132,22 @@ def _linked_folder(project: Project, paths: list[Path]) -> Path | None:
             if folder.is_symlink() and (folder != path or folder.is_dir()):
                 return folder
     return None
+
+
+def files_to_rewrite(given: list[Path]) -> tuple[Project, list[Path], list[Path]] | None:
+    """The knowledge base, and the fact files a command that rewrites them may touch (with
+    the paths given that do not exist), or None, said why, when a folder on the way is a link:
+    through a linked facts/ (or kind folder) a rewrite could reach files anywhere."""
+    start = given[0] if given else Path.cwd()
+    project = Project(find_project_root(start))
+    paths = [path.absolute() for path in given] or [project.facts_dir]
+    linked = _linked_folder(project, paths)
+    if linked is not None:
+        message = FACTS_LINK_MESSAGE if linked == project.facts_dir else _LINKED_FOLDER
+        print(printable(f"{_shown(linked, project)}: {message}"))
+        return None
+    files, missing = _collect_files(paths)
+    return project, files, missing
 
 
 def _collect_files(paths: list[Path]) -> tuple[list[Path], list[Path]]:

@@ -19,12 +19,12 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from ..format import FormatError
-from ..load import FACT_SUFFIX
+from ..load import FACT_SUFFIX, FileRefused, read_regular_file
 from ..migrate import MigrationContext, MigrationError, migrate_text
-from ..pipeline import Project, find_project_root
+from ..pipeline import Project
 from ..problems import printable
 from ..schema import default_schemas
-from .fmt import _collect_files, _shown, _write_atomically
+from .fmt import _shown, _write_atomically, files_to_rewrite
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,11 +50,9 @@ def organization_roles(project: Project) -> dict[str, list[str]]:
         return found
     reader = YAML(typ="safe", pure=True)
     for path in sorted(folder.glob(f"*{FACT_SUFFIX}")):
-        if not path.is_file() or path.is_symlink():
-            continue
         try:
-            data = reader.load(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, YAMLError):
+            data = reader.load(read_regular_file(path).decode("utf-8-sig"))
+        except (OSError, FileRefused, UnicodeDecodeError, YAMLError):
             continue
         roles = data.get("roles") if isinstance(data, dict) else None
         if isinstance(roles, dict):  # written as a claim
@@ -65,10 +63,10 @@ def organization_roles(project: Project) -> dict[str, list[str]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    start = args.paths[0] if args.paths else Path.cwd()
-    project = Project(find_project_root(start))
-    paths = [path.absolute() for path in args.paths] or [project.facts_dir]
-    files, missing = _collect_files(paths)
+    found = files_to_rewrite(args.paths)
+    if found is None:
+        return 1
+    project, files, missing = found
     schemas = default_schemas().by_plural
     context = MigrationContext(organization_roles=organization_roles(project))
     changed: list[str] = []
@@ -82,9 +80,9 @@ def run(args: argparse.Namespace) -> int:
         if schema is None or path.is_symlink():
             continue  # not a fact file kb check would read; kb check says why
         try:
-            text = path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
+            text = read_regular_file(path).decode("utf-8-sig").replace("\r\n", "\n")
             migrated, done = migrate_text(text, schema, context)
-        except (OSError, UnicodeDecodeError, YAMLError):
+        except (OSError, FileRefused, UnicodeDecodeError, YAMLError):
             print(f"{printable(shown)}: not migrated: it does not read; run `kb check` first")
             failed.append(shown)
             continue
