@@ -472,7 +472,7 @@ class PageContext:
         if claim.rank == "deprecated":
             reason = self.text(record, *claim.path[:-1], "reason") if claim.reason else ""
             said = _join(" (deprecated: ", reason, ")") if reason else _md(" (deprecated)")
-            return _join("~~", value, "~~", said, " " if cited else "", cited)
+            return _join("<del>", value, "</del>", said, " " if cited else "", cited)
         return _join(value, " " if cited else "", cited)
 
     def quantity(self, record: Record, path: tuple, item: dict) -> Markup:
