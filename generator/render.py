@@ -296,10 +296,6 @@ class PageContext:
         target = relative_url(self.path, record.page)
         return f"{target}#{anchor}" if anchor else target
 
-    def page_url(self, page: str) -> str:
-        """The href of a generated page that is not a record's (an index, the timeline)."""
-        return relative_url(self.path, page)
-
     def a(self, record: Record | str, label: str | None = None, anchor: bool = False) -> Markup:
         """An HTML link to a record's page (or to its anchor on that page); the label defaults
         to the record's label."""
@@ -410,9 +406,6 @@ class PageContext:
 
     def value(self, value: object) -> Markup:
         return _human(value)
-
-    def plain(self, text: RichText | None) -> str:
-        return plain_text(self.kb, text)
 
     # Anchors -------------------------------------------------------------------------------
 
