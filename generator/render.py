@@ -146,11 +146,15 @@ def relative_url(from_page: str, to_page: str) -> str:
     people/richard-yu.md is '../../people/richard-yu/'. It depends only on the page's folder
     and on whether the page is the folder's index, so links are shared by a folder's pages."""
     folder, _, name = from_page.rpartition("/")
-    target = page_url(to_page)
-    relative = posixpath.relpath(target or ".", folder or ".")
-    if name == "index.md":
-        return "./" if relative == "." else relative + "/"
-    return "../" if relative == "." else "../" + relative + "/"
+    here = folder.split("/") if folder else []
+    there = page_url(to_page).split("/")[:-1]
+    common = 0
+    while common < min(len(here), len(there)) and here[common] == there[common]:
+        common += 1
+    relative = "../" * (len(here) - common) + "".join(part + "/" for part in there[common:])
+    if name != "index.md":  # served one level deeper, at <folder>/<name>/
+        relative = "../" + relative
+    return relative or "./"
 
 
 def anchor_id(record: Record) -> str:
@@ -306,7 +310,8 @@ class PageContext:
         if cached is None:
             href = self.url(record, anchor_id(record) if anchor else None)
             text = record.label if label is None else label
-            cached = self._link_cache[key] = Markup('<a href="{}">{}</a>').format(href, _h(text))
+            # The href is made of record ids (slugs) and folder names: nothing to escape.
+            cached = self._link_cache[key] = _safe(f'<a href="{href}">{_h(text)}</a>')
         return cached
 
     def link(self, record: Record | str, label: str | None = None) -> Markup:
