@@ -1,14 +1,19 @@
-"""Turning fact strings into Markdown that shows them as text, wherever they land.
+"""Turning fact strings into text that shows as text, wherever it lands on a page.
 
-Markdown passes raw HTML through, and Python-Markdown's extensions give meaning to many more
-characters (tables split on `|`, attr_list reads `{: ...}`, footnotes read `[^1]`). Reviewers
-read YAML, not the HTML it becomes, so every string from a fact goes through one of these
-functions on its way into a page, and none of them lets markup through:
+A page is Markdown with blocks of HTML in it. The structured parts (tables, lists, quotes, notes)
+are HTML written by Jinja templates, whose autoescape escapes every fact string; Python-Markdown
+passes those blocks through untouched. The prose (summaries, notes, context) is Markdown, and
+Markdown passes raw HTML through while its extensions give meaning to many more characters
+(tables split on `|`, footnotes read `[^1]`). Reviewers read YAML, not the HTML it becomes, so
+every string from a fact goes through one of these functions (or autoescape) on its way into a
+page, and none of them lets markup through:
 
-- `md_text`       inline text (paragraphs, headings, link text, list items, footnotes)
-- `md_cell`       a table cell (also no line breaks, no pipes)
-- `md_link`       a link whose text is fact data and whose target we made or validated
-- `html_attr`     a value inside an HTML attribute we write ourselves
+- `md_text`       inline Markdown text (paragraphs, headings, link text)
+- `md_cell`       a Markdown table cell (also no line breaks, no pipes; `kb diff` writes tables)
+- `md_link`       a Markdown link whose text is fact data and whose target we made or validated
+- `one_line`      text for HTML, before autoescape: one line, no control characters
+- `html_text`     the same, HTML-escaped (for HTML built in Python)
+- `html_url`      a link target for an `href`: a validated web URL, never `javascript:`
 - `mermaid_label` a node or edge label inside a Mermaid diagram
 - `front_matter`  the YAML front matter block of a page (its strings through `html_escape`)
 
@@ -17,11 +22,16 @@ NOTE: front matter is the exception to the technique below. The theme prints `ti
 header.html: `<title>`, `<meta name="description" content="...">`, the header's topic), so
 front matter strings are HTML-escaped instead, which those places show as the text it was.
 
-The technique is the same throughout: every ASCII punctuation character that Markdown, HTML or an
-enabled extension could read as syntax becomes a numeric character reference (`*` -> `&#X2A;`).
-Python-Markdown leaves character references alone, browsers show them as the character, and the
-search index (built from the HTML) holds the plain text again. Escaping everything rather than
-"what is dangerous today" means a newly enabled extension cannot turn old data into markup.
+NOTE: HTML text is kept on one line (`one_line`) so that no fact string starts a line of a page:
+Python-Markdown's preprocessors (pymdownx.superfences' fences) read lines before the HTML blocks
+are set aside, and a line of a quote starting with ``` would otherwise open a code block.
+
+The Markdown technique is the same throughout: every ASCII punctuation character that Markdown,
+HTML or an enabled extension could read as syntax becomes a numeric character reference (`*` ->
+`&#X2A;`). Python-Markdown leaves character references alone, browsers show them as the
+character, and the search index (built from the HTML) holds the plain text again. Escaping
+everything rather than "what is dangerous today" means a newly enabled extension cannot turn
+old data into markup.
 
 NOTE: the references are hexadecimal with a capital X on purpose, so that the work stays linear.
 Python-Markdown's entity pattern matches `&#42;` and `&#x2a;` (not `&#X2A;`) and stashes each
@@ -38,6 +48,8 @@ import json
 import re
 import unicodedata
 from urllib.parse import quote
+
+import markupsafe
 
 # Punctuation kept as is: it has no meaning in Markdown, HTML or our extensions mid-text, and
 # escaping it would make the Markdown unreadable for no gain. Everything else is referenced.
@@ -87,10 +99,10 @@ def md_text(text: object) -> str:
     return _SPECIAL_PATTERN.sub(_referenced, cleaned)
 
 
-def md_paragraphs(text: object) -> str:
-    """Multi-line text (a quote, an excerpt) as Markdown paragraphs, each escaped like md_text."""
+def paragraphs(text: object) -> list[str]:
+    """Multi-line text (a quote) as its paragraphs, each `one_line`, for HTML `<p>` elements."""
     blocks = re.split(r"\n\s*\n", _clean(str(text)).strip())
-    return "\n\n".join(md_text(block) for block in blocks if block.strip())
+    return [one_line(block) for block in blocks if block.strip()]
 
 
 def md_cell(text: object) -> str:
@@ -111,23 +123,33 @@ def md_url(url: str) -> str:
     return quote(url, safe=_URL_SAFE)
 
 
-def md_link(label: object, url: str, title: str | None = None) -> str:
+def md_link(label: object, url: str) -> str:
     """`[label](url)`: label escaped as text; url must be one we built or validated."""
-    target = md_url(url)
-    if title:
-        return f'[{md_text(label)}](<{target}> "{html_attr(title)}")'
-    return f"[{md_text(label)}](<{target}>)"
+    return f"[{md_text(label)}](<{md_url(url)}>)"
+
+
+def one_line(text: object) -> str:
+    """Text for an HTML block: characters with no business on a page dropped, every run of
+    white space one space (see the module docstring). Autoescape escapes the result."""
+    return " ".join(_clean(str(text)).split())
 
 
 def html_text(text: object) -> str:
-    """Text inside HTML we write ourselves (no Markdown processing inside raw HTML blocks)."""
-    return md_text(text)
+    """`one_line`, HTML-escaped: text for HTML built in Python. Quotes are escaped too, so the
+    result is safe in an attribute value as well."""
+    return str(markupsafe.escape(one_line(text)))
 
 
-def html_attr(text: object) -> str:
-    """A value for an HTML attribute we write ourselves: md_text, and the apostrophe too, so
-    the value cannot end the attribute whichever quote the template put around it."""
-    return md_text(text).replace("'", "&#39;")
+_WEB_URL = re.compile(r"https?://[^\s]+", re.IGNORECASE)
+
+
+def html_url(url: str) -> str | None:
+    """A URL from the facts as an `href` (still to be HTML-escaped): only http and https URLs
+    (validation allows no others; this is the second line of defence), None for anything else."""
+    cleaned = _clean(url).strip()
+    if not _WEB_URL.fullmatch(cleaned):
+        return None
+    return quote(cleaned, safe=_URL_SAFE)
 
 
 def mermaid_label(text: object) -> str:

@@ -1,17 +1,25 @@
-"""Stage 4: the model rendered into Markdown pages, through Jinja templates.
+"""Stage 4: the model rendered into pages (Markdown and HTML), through Jinja templates.
 
 A page kind is a function from the site (the model plus the template environment) to
 `(path, text)` pairs, registered in the ordered list `PAGE_KINDS` at the bottom. Paths are
 POSIX paths inside the build folder (`organizations/xiaomi.md`); texts are whole Markdown files
 with front matter. Nothing here writes files: `write.py` does, once every page has rendered.
 
-Escaping. Markdown passes raw HTML through, so every fact string reaches a page through one of
-`escape.py`'s functions (registered below as the filters `md`, `paras`, `cell`, `attr`,
-`mermaid`, `mermaid_id`, and used by the helpers of `PageContext`). To make forgetting that
-impossible rather than unlikely, the environment's `finalize` refuses to print any plain string:
-only values marked as escaped (`Markup`, which the filters, the helpers and macros return) and
-numbers may be printed. Autoescape is switched on for that mark alone; it never HTML-escapes
-anything, because an unmarked string is an error before it could be escaped.
+A page is Markdown with blocks of HTML in it. Headings and contributors' prose (summaries,
+notes, context) are Markdown, so that mkdocs builds the table of contents and checks the links;
+the structured parts (key facts, tables, relationship lines, quotes, lists, the numbered notes,
+the diagram's container) are HTML, written by the templates under `blocks/` (`*.html.j2`), so
+that Python-Markdown passes them through without processing them (most of mkdocs' time was
+Python-Markdown reading link-heavy tables), and a site that overrides a template changes the
+table. Links in HTML are final hrefs relative to the page's URL (`relative_url`): mkdocs
+rewrites links in Markdown only.
+
+Escaping. Every fact string reaches a page escaped. In an HTML template, Jinja's autoescape
+escapes whatever is printed; in a Markdown template, the `md` filter and the helpers of
+`PageContext` escape it as Markdown (escape.py), and the environment's `finalize` refuses to
+print any string that was not (HTML escaping is the wrong escaping there). Helpers that build
+HTML in Python (a link, a claim's values with their notes) escape with markupsafe and return
+`Markup`.
 
 Templates are looked up first in the knowledge base's `templates/` folder, then in the
 package's `generator/templates/`, so a site can override one template at a time.
@@ -25,12 +33,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any
 
 import jinja2
 import jinja2.runtime
-import jinja2.utils
 from markupsafe import Markup
 
 from . import escape
@@ -123,6 +129,34 @@ def relative_href(from_page: str, to_page: str) -> str:
     return posixpath.relpath(to_page, from_dir)
 
 
+def page_url(page: str) -> str:
+    """A page's URL in the site, relative to its root (directory URLs, as mkdocs.yml sets):
+    'organizations/huawei.md' -> 'organizations/huawei/', 'organizations/index.md' ->
+    'organizations/', 'index.md' -> ''."""
+    stem = page.removesuffix(".md")
+    if stem == "index":
+        return ""
+    return stem.removesuffix("/index") + "/"
+
+
+def relative_url(from_page: str, to_page: str) -> str:
+    """The href, in HTML, from one page of the build folder to another: relative to the page's
+    URL, since mkdocs rewrites links in Markdown but not in HTML. A page at
+    organizations/huawei.md is served at organizations/huawei/, so its link to
+    people/richard-yu.md is '../../people/richard-yu/'. It depends only on the page's folder
+    and on whether the page is the folder's index, so links are shared by a folder's pages."""
+    folder, _, name = from_page.rpartition("/")
+    here = folder.split("/") if folder else []
+    there = page_url(to_page).split("/")[:-1]
+    common = 0
+    while common < min(len(here), len(there)) and here[common] == there[common]:
+        common += 1
+    relative = "../" * (len(here) - common) + "".join(part + "/" for part in there[common:])
+    if name != "index.md":  # served one level deeper, at <folder>/<name>/
+        relative = "../" + relative
+    return relative or "./"
+
+
 def anchor_id(record: Record) -> str:
     """The stable HTML id of a record wherever it is listed: '<kind>-<id>' (ids are slugs)."""
     return f"{record.kind}-{record.id}"
@@ -132,9 +166,9 @@ _SLUG_ID = re.compile(r"[a-z]+-[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 def html_id(name: str) -> str:
-    """An id for an HTML attribute. Record ids are validated slugs and need no escaping (which
-    would only make the Markdown unreadable); anything else goes through escape.html_attr."""
-    return name if _SLUG_ID.fullmatch(name) else escape.html_attr(name)
+    """An id for an HTML attribute. Record ids are validated slugs and need no escaping;
+    anything else is HTML-escaped."""
+    return name if _SLUG_ID.fullmatch(name) else escape.html_text(name)
 
 
 def plain_text(kb: KnowledgeBase, text: RichText | None) -> str:
@@ -155,8 +189,7 @@ def _safe(text: str) -> Markup:
     """Mark text that escape.py produced (or that we wrote from slugs and literals) as printable.
 
     str.__new__ rather than Markup(text): the same Markup, without Markup.__new__'s checks for
-    an __html__ method and an encoding (text here is always a str), which cost a third of a
-    microsecond on each of the ~45 calls a page makes."""
+    an __html__ method and an encoding (text here is always a str)."""
     return _new_str(Markup, text)
 
 
@@ -165,7 +198,7 @@ _new_str = str.__new__
 
 def _join(*parts: object, sep: str = "") -> Markup:
     """Concatenate escaped pieces. Never `+` a str and a Markup: Markup's __radd__ would
-    HTML-escape the str, escaping escape.py's output a second time."""
+    HTML-escape the str, escaping escaped output a second time."""
     return Markup(sep.join(str(part) for part in parts))
 
 
@@ -175,30 +208,44 @@ def _md_cached(text: str) -> Markup:
 
 
 def _md(value: object) -> Markup:
-    """Escaped inline text. Short values (labels, enum values, dates, 'not recorded') repeat on
-    many pages, so their escaped form is kept."""
+    """Escaped inline Markdown. Short values repeat on many pages, so their escaped form is kept."""
     if isinstance(value, str) and len(value) <= 200:
         return _md_cached(value)
     return _safe(escape.md_text(value))
 
 
-@lru_cache(maxsize=1 << 12)
-def _human_cached(text: str) -> Markup:
-    return _safe(escape.md_text(humanize(text)))
+@lru_cache(maxsize=1 << 16)
+def _h_cached(text: str) -> Markup:
+    return _safe(escape.html_text(text))
+
+
+def _h(value: object) -> Markup:
+    """Escaped HTML text. Short values (labels, enum values, dates, 'not recorded') repeat on
+    many pages, so their escaped form is kept."""
+    if isinstance(value, str) and len(value) <= 200:
+        return _h_cached(value)
+    return _safe(escape.html_text(value))
 
 
 def _human(value: object) -> Markup:
-    """An enum value or field name in readable form, escaped (the few there are, kept)."""
-    if isinstance(value, str):
-        return _human_cached(value)
-    return _safe(escape.md_text(humanize(value)))
+    """An enum value or field name in readable form, as HTML text."""
+    return _h(humanize(value))
 
 
 def _with_edge_spaces(original: str, escaped: str) -> str:
-    """escape.md_text trims; a run of text between two links must keep its edge spaces."""
+    """The escape functions trim; a run of text between two links must keep its edge spaces."""
     lead = " " if original[:1].isspace() else ""
     trail = " " if original[-1:].isspace() and escaped else ""
     return lead + escaped + trail
+
+
+@dataclass
+class Note:
+    """One numbered note of a page: the citation it tells, and the ids of its references."""
+
+    number: int
+    text: Markup
+    refs: list[str]
 
 
 @dataclass
@@ -208,8 +255,9 @@ class Site:
     kb: KnowledgeBase
     env: jinja2.Environment
     carried: frozenset[str] = frozenset()  # build-folder paths of pages copied from content/
-    # Escaped links and footnotes depend only on the folder of the page they are on, so each is
-    # built once per folder, not once per page (most pages link to the same few records).
+    # Links and notes depend only on where the page is (its folder, and whether it is the
+    # folder's index), so each is built once per place, not once per page (most pages link to
+    # the same few records).
     link_cache: dict[tuple, Markup] = field(default_factory=dict)
     note_cache: dict[tuple, Markup] = field(default_factory=dict)
 
@@ -223,9 +271,11 @@ class Site:
 
 
 class PageContext:
-    """Helpers for one page being rendered: links relative to it, its footnotes, its anchors.
+    """Helpers for one page being rendered: links relative to it, its notes, its anchors.
 
-    Every method returns escaped Markdown (`Markup`), built with escape.py from fact strings.
+    Most return escaped HTML (`Markup`, built with markupsafe from fact strings) for the
+    templates' HTML blocks; `link`, `rich`, `text`, `summary_block` and `note_block` return
+    Markdown, for the prose between them.
     """
 
     def __init__(self, site: Site, path: str):
@@ -233,52 +283,73 @@ class PageContext:
         self.kb = site.kb
         self.path = path
         self.folder = path.rpartition("/")[0]
+        # Where links start from: every page of a folder but its index is one level deeper.
+        self.place = (self.folder, path.endswith("index.md") or path == "index.md")
         self._link_cache = site.link_cache
         self._note_cache = site.note_cache
-        self._note_numbers: dict[tuple, int] = {}
-        self._notes: list[Markup] = []
+        self._note_numbers: dict[tuple, Note] = {}
+        self._notes: list[Note] = []
         self._anchors: set[str] = set()
 
     # Links -------------------------------------------------------------------------------
 
-    def href(self, record: Record, anchor: str | None = None) -> str:
-        target = relative_href(self.path, record.page)
-        return f"{target}#{anchor}" if anchor else target
-
-    def link(self, record: Record | str, label: str | None = None, anchor: bool = False) -> Markup:
-        """A link to a record's page (or to its anchor on that page); label defaults to the
-        record's label."""
+    def url(self, record: Record | str, anchor: str | None = None) -> str:
+        """The href of a record's page (or of an anchor on it), relative to this page's URL."""
         if isinstance(record, str):
             record = self.kb[record]
-        key = (self.folder, record.id, label, anchor)
+        target = relative_url(self.path, record.page)
+        return f"{target}#{anchor}" if anchor else target
+
+    def a(self, record: Record | str, label: str | None = None, anchor: bool = False) -> Markup:
+        """An HTML link to a record's page (or to its anchor on that page); the label defaults
+        to the record's label."""
+        if isinstance(record, str):
+            record = self.kb[record]
+        key = ("a", *self.place, record.id, label, anchor)
+        cached = self._link_cache.get(key)
+        if cached is None:
+            href = self.url(record, anchor_id(record) if anchor else None)
+            text = record.label if label is None else label
+            # The href is made of record ids (slugs) and folder names: nothing to escape.
+            cached = self._link_cache[key] = _safe(f'<a href="{href}">{_h(text)}</a>')
+        return cached
+
+    def link(self, record: Record | str, label: str | None = None) -> Markup:
+        """A Markdown link to a record's page, for prose (mkdocs checks and rewrites it)."""
+        if isinstance(record, str):
+            record = self.kb[record]
+        key = ("md", self.folder, record.id, label)
         cached = self._link_cache.get(key)
         if cached is None:
             cached = self._link_cache[key] = _safe(
                 escape.md_link(
                     record.label if label is None else label,
-                    self.href(record, anchor_id(record) if anchor else None),
+                    relative_href(self.path, record.page),
                 )
             )
         return cached
 
     def page_link(self, label: str, page: str) -> Markup:
-        """A link to a generated page that is not a record's (an index, the timeline)."""
+        """A Markdown link to a generated page that is not a record's (an index, the timeline)."""
         return _safe(escape.md_link(label, relative_href(self.path, page)))
 
     def links(self, ids: Iterable[str] | None, empty: str = NOT_RECORDED) -> Markup:
         ids = list(ids or [])
         if not ids:
-            return _md(empty)
-        return _safe(", ".join(self.link(record_id) for record_id in ids))
+            return _h(empty)
+        return _safe(", ".join(self.a(record_id) for record_id in ids))
 
     def external(self, label: str, url: str) -> Markup:
-        """A link out of the site; `url` is a validated URL field."""
-        return _safe(escape.md_link(label, url))
+        """A link out of the site; `url` is a validated URL field (the label alone otherwise)."""
+        href = escape.html_url(url)
+        if href is None:
+            return _h(label)
+        return Markup('<a href="{}">{}</a>').format(href, _h(label))
 
     # Text ----------------------------------------------------------------------------------
 
     def rich(self, text: RichText | None, empty: str = "") -> Markup:
-        """Text with [[links]] as links; every plain run escaped."""
+        """Prose as Markdown: [[links]] as links, every plain run escaped."""
         if not text:
             return _md(empty)
         out = []
@@ -294,10 +365,35 @@ class PageContext:
         return _safe("".join(out))
 
     def text(self, record: Record, *path: str | int, empty: str = "") -> Markup:
+        """A text field as Markdown prose."""
         return self.rich(record.text(*path), empty)
 
+    def rich_html(self, text: RichText | None, empty: str = "") -> Markup:
+        """Text with [[links]] for inside an HTML block (a table cell): links as <a>."""
+        if not text:
+            return _h(empty)
+        out = []
+        for piece in text:
+            if isinstance(piece, Link):
+                target = self.kb.get(piece.target)
+                if target is None:  # validation rejects this; never print a raw id
+                    out.append(escape.html_text(piece.label or piece.target))
+                else:
+                    out.append(self.a(target, piece.label))
+            else:
+                out.append(_with_edge_spaces(piece, escape.html_text(piece)))
+        return _safe("".join(out))
+
+    def text_html(self, record: Record, *path: str | int, empty: str = "") -> Markup:
+        """A text field for inside an HTML block."""
+        return self.rich_html(record.text(*path), empty)
+
+    def paragraphs(self, text: object) -> list[str]:
+        """Multi-line text (a quote's words) as its paragraphs, each one line of plain text."""
+        return escape.paragraphs(text) or [""]
+
     def date(self, date: PartialDate | None, empty: str = NOT_RECORDED) -> Markup:
-        return _md(date.display() if date else empty)
+        return _h(date.display() if date else empty)
 
     def record_date(self, record: Record, *path: str | int, empty: str = NOT_RECORDED) -> Markup:
         return self.date(record.date(*path), empty)
@@ -316,9 +412,6 @@ class PageContext:
     def value(self, value: object) -> Markup:
         return _human(value)
 
-    def plain(self, text: RichText | None) -> str:
-        return plain_text(self.kb, text)
-
     # Anchors -------------------------------------------------------------------------------
 
     def anchor(self, record: Record) -> Markup:
@@ -330,10 +423,12 @@ class PageContext:
         self._anchors.add(name)
         return _safe(f'<span id="{html_id(name)}"></span>')
 
-    # Citations as footnotes --------------------------------------------------------------
+    # Citations as numbered notes ---------------------------------------------------------
 
     def cite(self, citations: list[dict] | None) -> Markup:
-        """Footnote references for a list of citations; the same citation keeps its number."""
+        """References to the page's numbered notes for a list of citations (HTML, for prose
+        and blocks alike); the same citation keeps its number, each reference its own id
+        (`fnref:3`, then `fnref2:3`, as Python-Markdown's footnotes), for the way back."""
         refs = []
         for citation in citations or []:
             key = (
@@ -342,36 +437,41 @@ class PageContext:
                 citation.get("locator"),
                 citation.get("excerpt"),
             )
-            number = self._note_numbers.get(key)
-            if number is None:
-                number = len(self._notes) + 1
-                self._note_numbers[key] = number
-                note_key = (self.folder, *key)
-                note = self._note_cache.get(note_key)
-                if note is None:
-                    note = self._note_cache[note_key] = self._footnote(citation)
+            note = self._note_numbers.get(key)
+            if note is None:
+                note_key = (*self.place, *key)
+                text = self._note_cache.get(note_key)
+                if text is None:
+                    text = self._note_cache[note_key] = self._note_text(citation)
+                note = self._note_numbers[key] = Note(len(self._notes) + 1, text, [])
                 self._notes.append(note)
-            refs.append(f"[^{number}]")
+            ref = f"fnref{len(note.refs) + 1 if note.refs else ''}:{note.number}"
+            note.refs.append(ref)
+            refs.append(
+                f'<sup id="{ref}"><a class="footnote-ref" href="#fn:{note.number}">'
+                f"{note.number}</a></sup>"
+            )
         # Adjacent references would read as one number ("123"); a space keeps them apart.
         return _safe(" ".join(refs))
 
-    def footnotes(self) -> Markup:
-        return _safe(
-            "\n".join(f"[^{number}]: {note}" for number, note in enumerate(self._notes, 1))
-        )
+    def notes(self) -> list[Note]:
+        """The page's notes, in the order they were first cited.
+
+        NOTE: call it last: it lists the citations the page's other blocks have made."""
+        return self._notes
 
     def source_title(self, source: Record) -> Markup:
         """A source's title linked to its page; a title we supplied shows in [brackets]."""
         title = source.label
         if source.get("title_supplied"):
             title = f"[{title}]"
-        return self.link(source, title)
+        return self.a(source, title)
 
     def source_reference(self, source: Record) -> Markup:
-        """Title, publisher, date and link of a source, as a footnote or a claim list shows it.
+        """Title, publisher, date and link of a source, as a note or a source list shows it.
 
-        Kept per folder like footnotes: every footnote citing the source starts with it."""
-        key = (self.folder, "source reference", source.id)
+        Kept per place like notes: every note citing the source starts with it."""
+        key = ("source reference", *self.place, source.id)
         reference = self._note_cache.get(key)
         if reference is None:
             reference = self._note_cache[key] = self._source_reference(source)
@@ -380,9 +480,9 @@ class PageContext:
     def _source_reference(self, source: Record) -> Markup:
         parts = [self.source_title(source)]
         publisher = source.get("publisher")
-        parts.append(self.link(publisher) if publisher else _md("publisher not recorded"))
+        parts.append(self.a(publisher) if publisher else _h("publisher not recorded"))
         published = source.date("published")
-        parts.append(_md(published.display() if published else "date not recorded"))
+        parts.append(_h(published.display() if published else "date not recorded"))
         pieces = [_join(*parts, sep=", "), "."]
         if source.get("url"):
             pieces += [" ", self.external("Read it", source.get("url")), "."]
@@ -390,7 +490,7 @@ class PageContext:
             pieces += [" ", self.external("Archived copy", source.get("archive_url")), "."]
         return _join(*pieces)
 
-    def _footnote(self, citation: dict) -> Markup:
+    def _note_text(self, citation: dict) -> Markup:
         source = self.kb[citation["source"]]
         pieces = [self.source_reference(source)]
         via = citation.get("via")
@@ -406,14 +506,14 @@ class PageContext:
         pieces = []
         if locator:
             located = locator[:1].upper() + locator[1:]
-            pieces += [" ", escape.md_text(located), ":" if excerpt else "."]
+            pieces += [" ", escape.html_text(located), ":" if excerpt else "."]
         if excerpt:
             if excerpt.lstrip()[:1] in OPENING_QUOTE_MARKS:
                 # A verbatim excerpt that opens with its own quotation mark (a quote in the
                 # source) is shown as it is: wrapped, it would read ““words””.
-                pieces += [" ", escape.md_text(excerpt)]
+                pieces += [" ", escape.html_text(excerpt)]
             else:
-                pieces += [" “", escape.md_text(excerpt), "”"]
+                pieces += [" “", escape.html_text(excerpt), "”"]
         return _join(*pieces)
 
     # Key facts ---------------------------------------------------------------------------
@@ -427,7 +527,7 @@ class PageContext:
                 continue
             if not record.claims_of(name) and record.get(name) in (None, [], False):
                 continue
-            rows.append((_md(field_label(name)), self.field_value(record, name, spec)))
+            rows.append((_h(field_label(name)), self.field_value(record, name, spec)))
         return rows
 
     def not_recorded(self, record: Record) -> list[str]:
@@ -442,14 +542,19 @@ class PageContext:
             and record.get(name) in (None, [])
         ]
 
+    def has_uncited_claims(self, record: Record) -> bool:
+        """Whether a key fact has no note of its own (it rests on the record's citations)."""
+        claims = [name for name, spec in record.schema.fields.items() if spec.claim]
+        return any(not claim.citations for name in claims for claim in record.claims_of(name))
+
     def field_value(self, record: Record, name: str, spec) -> Markup:
         if spec.claim:
             return self.claim_values(record, (name,), spec)
         value = record.get(name)
         if spec.type == "boolean":
-            return _md("yes" if value else "no")
+            return _h("yes" if value else "no")
         if value is None or value == []:
-            return _md(NOT_RECORDED)
+            return _h(NOT_RECORDED)
         return self._value_of(record, (name,), spec, value)
 
     def claim_values(self, record: Record, path: tuple, spec) -> Markup:
@@ -458,20 +563,20 @@ class PageContext:
         deprecated value is shown struck through, with the reason it is kept."""
         claims = record.claims_of(*path)
         if not claims:
-            return _md(NOT_RECORDED)
+            return _h(NOT_RECORDED)
         shown = sorted(claims, key=lambda claim: claim.rank != "preferred")
         parts = [self._claim(record, claim, spec) for claim in shown]
         out = _join(*parts, sep=" · ")
         if sources_differ(claims):
-            out = _join(out, ": ", _md("sources differ"))
+            out = _join(out, ": ", _h("sources differ"))
         return out
 
     def _claim(self, record: Record, claim: Claim, spec) -> Markup:
         value = self._value_of(record, claim.path, spec, claim.value, claim.date)
         cited = self.cite(claim.citations) if claim.citations else ""
         if claim.rank == "deprecated":
-            reason = self.text(record, *claim.path[:-1], "reason") if claim.reason else ""
-            said = _join(" (deprecated: ", reason, ")") if reason else _md(" (deprecated)")
+            reason = self.text_html(record, *claim.path[:-1], "reason") if claim.reason else ""
+            said = _join(" (deprecated: ", reason, ")") if reason else _safe(" (deprecated)")
             return _join("<del>", value, "</del>", said, " " if cited else "", cited)
         return _join(value, " " if cited else "", cited)
 
@@ -486,12 +591,12 @@ class PageContext:
             amount = f"{written}%"
         else:
             amount = f"{written} {humanize(unit)}"
-        details = [_md(item[key]) for key in ("of", "market") if item.get(key)]
+        details = [_h(item[key]) for key in ("of", "market") if item.get(key)]
         if record.date(*path, "date"):
             details.append(self.record_date(record, *path, "date"))
         if item.get("measured_by"):
-            details.append(_join("measured by ", self.link(item["measured_by"])))
-        out = _md(amount)
+            details.append(_join("measured by ", self.a(item["measured_by"])))
+        out = _h(amount)
         if details:
             out = _join(out, " (", _join(*details, sep=", "), ")")
         if item.get("citations"):
@@ -503,8 +608,8 @@ class PageContext:
         if kind == "ref":
             target = self.kb.get(value)
             if target is None:
-                return _md(value)
-            return self.source_title(target) if target.kind == "source" else self.link(target)
+                return _h(value)
+            return self.source_title(target) if target.kind == "source" else self.a(target)
         if kind == "date":
             return self.date(date or record.date(*path))
         if kind == "enum":
@@ -512,7 +617,7 @@ class PageContext:
         if kind == "url":
             return self.external(value, value)
         if kind == "text":
-            return self.rich(record.text(*path))
+            return self.rich_html(record.text(*path))
         if kind == "roles":
             return self.parties(record)
         if kind == "object" and spec.definition == "quantity" and isinstance(value, dict):
@@ -526,37 +631,86 @@ class PageContext:
                 )
             )
         if kind == "boolean":
-            return _md("yes" if value else "no")
-        return _md(value)
+            return _h("yes" if value else "no")
+        return _h(value)
 
     def optional(self, value: object, empty: str = NOT_RECORDED) -> Markup:
-        """A plain field value, or `empty`; a list shows comma-separated."""
+        """A plain field value, or `empty`; a list shows comma-separated (an item that is a
+        claim object by its value)."""
         if value is None or value == [] or value == "":
-            return _md(empty)
+            return _h(empty)
         if isinstance(value, list):
-            return _md(", ".join(str(item) for item in value))
-        return _md(value)
+            return _h(
+                ", ".join(
+                    str(item.get("value") if isinstance(item, dict) else item) for item in value
+                )
+            )
+        return _h(value)
 
     def optional_value(self, value: object, empty: str = NOT_RECORDED) -> Markup:
         """An enum value in readable form, or `empty`."""
-        return _md(empty) if value is None else self.value(value)
+        return _h(empty) if value is None else self.value(value)
 
     def values(self, values: list | None, empty: str = NOT_RECORDED) -> Markup:
         if not values:
-            return _md(empty)
-        return _md(", ".join(humanize(value) for value in values))
+            return _h(empty)
+        return _h(", ".join(humanize(value) for value in values))
 
-    # Sections built from backlinks ---------------------------------------------------------
+    # Relationships and quotes ------------------------------------------------------------
 
-    def quote_text(self, quote: Record) -> Markup:
-        """A quote's words in quotation marks, paragraphs kept, for inside a '> ' blockquote."""
-        paragraphs = escape.md_paragraphs(quote.get("text", "")).split("\n\n")
-        return _safe("“" + "\n>\n> ".join(paragraphs) + "”")
+    def status(self, relationship: Record) -> Markup:
+        """'<strong>cancelled</strong> (2019-03)': a relationship's current status and date."""
+        status = relationship.current_status
+        if status:
+            date = self.date(relationship.current_status_date, "date not recorded")
+            return _safe(f"<strong>{_human(status)}</strong> ({date})")
+        return _h(NOT_RECORDED)
 
-    def referenced_by(self, record: Record) -> list[tuple[Record, Markup]]:
+    def parties(self, relationship: Record) -> Markup:
+        """'FBI, CIA and NSA (issuer); Huawei and ZTE (target)': each party with its role."""
+        return _join(
+            *(
+                _join(self.listing(ids), " (", _human(role), ")")
+                for role, ids in relationship.parties()
+            ),
+            sep="; ",
+        ) or _h(NOT_RECORDED)
+
+    def listing(self, ids: list[str]) -> Markup:
+        """Links to records in running text: 'A', 'A and B', 'A, B and C'."""
+        links = [self.a(record_id) for record_id in ids]
+        if len(links) <= 2:
+            return _join(*links, sep=" and ")
+        return _join(_join(*links[:-1], sep=", "), " and ", links[-1])
+
+    def relationship_sentence(self, relationship: Record) -> Markup:
+        """The relationship told by its type's sentence: 'FBI, CIA and NSA warning against
+        Huawei and ZTE'. Empty for a type without one."""
+        type_spec = relationship.schema.fields.get("type")
+        role_set = type_spec.value_roles.get(relationship.get("type")) if type_spec else None
+        if role_set is None:
+            return _safe("")
+        by_role = dict(relationship.parties())
+        pieces = re.split(r"\{([a-z-]+)\}", role_set.sentence)
+        out = []
+        for index, piece in enumerate(pieces):
+            if index % 2:
+                out.append(self.listing(by_role.get(piece, [])))
+            elif piece:
+                out.append(_with_edge_spaces(piece, escape.html_text(piece)))
+        return _join(*out)
+
+    def speaker(self, quote: Record) -> Markup:
+        """Who said a quote: 'Lei Jun', or 'Jane Doe, for Huawei' for a spokesperson."""
+        speaker = self.a(quote.get("speaker"))
+        if quote.get("on_behalf_of"):
+            return _join(speaker, ", for ", self.a(quote.get("on_behalf_of")))
+        return speaker
+
+    def referenced_by(self, record: Record) -> list[tuple[Record, str]]:
         """Every record that refers to this one, with where it does (backlinks come sorted
         by referring record, so each record's places are consecutive)."""
-        groups: list[tuple[Record, list[Markup]]] = []
+        groups: list[tuple[Record, list[str]]] = []
         for backlink in record.backlinks:
             # A source page lists the claims citing it in full already.
             if record.kind == "source" and "citations" in backlink.path:
@@ -566,10 +720,10 @@ class PageContext:
             else:
                 places = []
                 groups.append((backlink.record, places))
-            place = _human(backlink.path[0])
+            place = humanize(backlink.path[0])
             if place not in places:
                 places.append(place)
-        return [(referrer, _safe(", ".join(places))) for referrer, places in groups]
+        return [(referrer, ", ".join(places)) for referrer, places in groups]
 
     def sold_here(self, retailer: Record) -> list[tuple[Record, int, dict]]:
         """(product, index, sold_at entry) for every product sold by this retailer."""
@@ -594,14 +748,26 @@ class PageContext:
         items = []
         for position in person.get("positions", []):
             organization = self.kb.get(position.get("organization", ""))
-            items.append(
-                _join(escape.md_text(position.get("title", "")), self.link(organization), sep=", ")
-                if organization
-                else escape.md_text(position.get("title", ""))
-            )
-        return _join(*items, sep="; ") if items else _md(NOT_RECORDED)
+            title = escape.html_text(position.get("title", ""))
+            items.append(_join(title, self.a(organization), sep=", ") if organization else title)
+        return _join(*items, sep="; ") if items else _h(NOT_RECORDED)
+
+    def position_title(self, person: Record, index: int) -> Markup:
+        """A position's title, each value with its sources, and the position's own notes."""
+        spec = person.schema.fields["positions"].items.fields["title"]
+        title = self.claim_values(person, ("positions", index, "title"), spec)
+        position = person.data["positions"][index]
+        if position.get("citations"):
+            title = _join(title, " ", self.cite(position["citations"]))
+        return title
+
+    def versions(self, product: Record) -> list[tuple[str, Markup]]:
+        """A 'Versions' key-fact row listing the variants and editions of a product."""
+        variants = self.kb.referring(product, "product", "variant_of")
+        return [("Versions", self.links([v.id for v in variants]))] if variants else []
 
     def source_heading(self, source: Record) -> Markup:
+        """A source's title for its page's Markdown heading; a supplied one in [brackets]."""
         title = source.label
         return _md(f"[{title}]" if source.get("title_supplied") else title)
 
@@ -648,27 +814,27 @@ class PageContext:
         """What a timeline line dates: 'Event: ban', 'Status: cancelled', 'Quote said'."""
         record = entry.record
         if entry.path == ("date",) and record.kind == "event":
-            return _md(f"Event ({humanize(record.get('type'))})")
+            return _h(f"Event ({humanize(record.get('type'))})")
         if entry.path and entry.path[0] == "status_history":
             step = record.get("status_history")[entry.path[1]]
-            return _md(f"Relationship status: {humanize(step['status'])}")
+            return _h(f"Relationship status: {humanize(step['status'])}")
         if record.kind == "quote" and entry.path == ("said",):
-            return _md("Quote said")
+            return _h("Quote said")
         if entry.path in (("announced",), ("released",)):
-            return _md(humanize(entry.path[0]).capitalize())
+            return _h(humanize(entry.path[0]).capitalize())
         if len(entry.path) == 3 and entry.path[0] == "sold_at":
             retailer = self.kb.get(record.get("sold_at")[entry.path[1]].get("retailer", ""))
-            return _join("On sale at ", self.link(retailer) if retailer else _md(NOT_RECORDED))
+            return _join("On sale at ", self.a(retailer) if retailer else _h(NOT_RECORDED))
         if len(entry.path) == 3 and entry.path[0] == "positions":
             position = record.get("positions")[entry.path[1]]
             organization = self.kb.get(position.get("organization", ""))
             verb = "Starts as" if entry.path[2] == "from" else "Leaves as"
             return _join(
-                _md(f"{verb} {position.get('title', '')} at"),
-                self.link(organization) if organization else _md(NOT_RECORDED),
+                _h(f"{verb} {position.get('title', '')} at"),
+                self.a(organization) if organization else _h(NOT_RECORDED),
                 sep=" ",
             )
-        return _join(_md(record.schema.title), ": ", self.where(record, entry.path))
+        return _join(_h(record.schema.title), ": ", self.where(record, entry.path))
 
     # Where in a record ---------------------------------------------------------------------
 
@@ -677,12 +843,15 @@ class PageContext:
         it that carries the citation ('Status history, step 2 (cancelled)')."""
         owner = citation_path[:-2] if citation_path[-2:-1] == ("citations",) else citation_path
         if not owner:
-            return _md("The record")
-        where = str(self.where(record, owner))
-        return _safe(where[:1].upper() + where[1:])
+            return _h("The record")
+        where = self._where(record, owner)
+        return _h(where[:1].upper() + where[1:])
 
     def where(self, record: Record, path: tuple) -> Markup:
         """A field path told for readers: 'status history, step 2 (cancelled)'."""
+        return _h(self._where(record, path))
+
+    def _where(self, record: Record, path: tuple) -> str:
         words = []
         # Through `get`, so that a page recording what it reads field by field sees the read.
         data: Any = {path[0]: record.get(path[0])} if path else record.data
@@ -702,21 +871,22 @@ class PageContext:
             else:
                 words.append(humanize(step))
                 data = data.get(step) if isinstance(data, dict) else None
-        return _md(", ".join(words) if words else "the record")
+        return ", ".join(words) if words else "the record"
 
     # Diagram -------------------------------------------------------------------------------
 
-    def diagram(self, record: Record) -> Markup:
-        """A Mermaid graph of the record and its direct neighbours (empty when it has none)."""
+    def diagram(self, record: Record) -> tuple[Markup, int, int] | None:
+        """A Mermaid graph of the record and its direct neighbours, HTML-escaped for a
+        `<pre class="mermaid">`, with the connections shown and found (None without any)."""
         edges = neighbour_edges(self.kb, record)
         if not edges:
-            return _safe("")
+            return None
         shown = edges[:DIAGRAM_EDGE_LIMIT]
         nodes = {record.id: record}
         for left, _, right, _ in shown:
             nodes[left.id] = left
             nodes[right.id] = right
-        lines = ["``` mermaid", "graph LR"]
+        lines = ["graph LR"]
         for node in sorted(nodes.values(), key=lambda r: (r is not record, r.sort_key)):
             lines.append(f'  {escape.mermaid_id(node.id)}["{escape.mermaid_label(node.label)}"]')
         for left, label, right, directed in shown:
@@ -724,411 +894,23 @@ class PageContext:
                 f'  {escape.mermaid_id(left.id)} -- "{escape.mermaid_label(label)}" '
                 f"{'-->' if directed else '---'} {escape.mermaid_id(right.id)}"
             )
-        lines.append("```")
-        if len(edges) > len(shown):
-            lines.append("")
-            lines.append(
-                escape.md_text(f"The diagram shows {len(shown)} of {len(edges)} connections.")
-            )
-        return _safe("\n".join(lines))
+        return Markup.escape("\n".join(lines)), len(shown), len(edges)
 
-    # Blocks --------------------------------------------------------------------------------
-    # The sections record pages share, each built in one call. They were Jinja macros
-    # (_macros.md.j2, which still offers them under their old names, now calling these): a
-    # page made about 70 template calls, each going through Jinja's call and escaping machinery,
-    # and that was most of the rendering time. Each block returns exactly the Markdown its macro
-    # produced, and calls the helpers above in the same order (footnotes are numbered in the
-    # order `cite` is called; dependencies are recorded by the reads the helpers make).
-
-    def key_facts_block(self, record: Record, extra: Iterable = ()) -> Markup:
-        """The key-facts table; `extra` adds (label, value) rows of escaped Markdown."""
-        rows = ["| Key fact | Value |\n| --- | --- |\n"]
-        for label, value in self.key_facts(record):
-            # The labels are on every page of the kind: not indexed for search.
-            rows.append(f"| <span data-pagefind-ignore>{label}</span> | {value} |\n")
-        for label, value in extra:
-            rows.append(f"| {_finalize(label)} | {_finalize(value)} |\n")
-        if len(rows) == 1:
-            rows = []
-        # Lines of the same words on many pages: not indexed for search.
-        missing = self.not_recorded(record)
-        if missing:
-            shown = escape.md_text("Not recorded: " + ", ".join(missing) + ".")
-            rows.append(f"\n<p data-pagefind-ignore>{shown}</p>\n")
-        claims = [name for name, spec in record.schema.fields.items() if spec.claim]
-        if any(not claim.citations for name in claims for claim in record.claims_of(name)):
-            rows.append(
-                "\n<p data-pagefind-ignore>A fact without a note of its own rests on the sources "
-                "cited for the record as a whole.</p>\n"
-            )
-        return _safe("".join(rows))
+    # Prose ---------------------------------------------------------------------------------
 
     def summary_block(self, record: Record, name: str = "summary") -> Markup:
-        """The record's summary (or another text field) followed by its citations."""
+        """The record's summary (or another text field) as a Markdown paragraph, followed by
+        the references to its citations' notes."""
+        cited = self.cite(record.get("citations"))
         if record.text(name):
-            text = self.text(record, name)
-            return _safe(f"{text} {self.cite(record.get('citations'))}\n")
-        return _safe(f"*No summary recorded.* {self.cite(record.get('citations'))}\n")
-
-    def status(self, relationship: Record) -> Markup:
-        """'**cancelled** (2019-03)': a relationship's current status and its date."""
-        status = relationship.current_status
-        if status:
-            date = self.date(relationship.current_status_date, "date not recorded")
-            return _safe(f"**{_human(status)}** ({date})")
-        return _md(NOT_RECORDED)
-
-    def status_history_block(self, relationship: Record) -> Markup:
-        """A relationship's status history as a table, one row a step."""
-        rows = ["| Step | Status | Date | Note |\n| --- | --- | --- | --- |\n"]
-        for index, step in enumerate(relationship.get("status_history", [])):
-            status = _human(step["status"])
-            cited = self.cite(step.get("citations"))
-            date = self.record_date_cell(relationship, "status_history", index, "date")
-            note = self.text(relationship, "status_history", index, "note", empty="–")
-            rows.append(f"| {index + 1} | {status} {cited} | {date} | {note} |\n")
-        return _safe("".join(rows))
-
-    def relationships_block(
-        self, record: Record, items: list[Record], title: str = "Relationships"
-    ) -> Markup:
-        """Each relationship in full: summary, type, parties, status and status history."""
-        if not items:
-            return _safe("")
-        out = [f"## {escape.md_text(title)}\n\n"]
-        for relationship in items:
-            out.append(f"### {self.anchor(relationship)}{escape.md_text(relationship.label)}\n\n")
-            sentence = self.relationship_sentence(relationship)
-            if sentence:
-                out.append(f"{sentence}.\n\n")
-            if relationship.text("summary"):
-                out.append(f"{self.text(relationship, 'summary')}\n\n")
-            out.append(f"- **Type:** {_human(relationship.get('type'))}\n")
-            out.append(f"- **Parties:** {self.parties(relationship)}\n")
-            if relationship.get("products"):
-                out.append(f"- **Products:** {self.links(relationship.get('products'))}\n")
-            out.append(f"- **Current status:** {self.status(relationship)}\n")
-            out.append(f"- **Record:** {self.link(relationship)}\n\n")
-            out.append(f"{self.status_history_block(relationship)}\n\n")
-        return _safe("".join(out))
-
-    def parties(self, relationship: Record) -> Markup:
-        """'FBI, CIA and NSA (issuer); Huawei and ZTE (target)': each party with its role."""
-        return _join(
-            *(
-                _join(self.listing(ids), " (", _md(humanize(role)), ")")
-                for role, ids in relationship.parties()
-            ),
-            sep="; ",
-        ) or _md(NOT_RECORDED)
-
-    def listing(self, ids: list[str]) -> Markup:
-        """Links to records in running text: 'A', 'A and B', 'A, B and C'."""
-        links = [self.link(record_id) for record_id in ids]
-        if len(links) <= 2:
-            return _join(*links, sep=" and ")
-        return _join(_join(*links[:-1], sep=", "), " and ", links[-1])
-
-    def relationship_sentence(self, relationship: Record) -> Markup:
-        """The relationship told by its type's sentence: 'FBI, CIA and NSA warning against
-        Huawei and ZTE'. Empty for a type without one."""
-        type_spec = relationship.schema.fields.get("type")
-        role_set = type_spec.value_roles.get(relationship.get("type")) if type_spec else None
-        if role_set is None:
-            return _safe("")
-        by_role = dict(relationship.parties())
-        pieces = re.split(r"\{([a-z-]+)\}", role_set.sentence)
-        out = []
-        for index, piece in enumerate(pieces):
-            if index % 2:
-                out.append(self.listing(by_role.get(piece, [])))
-            elif piece:
-                out.append(_with_edge_spaces(piece, escape.md_text(piece)))
-        return _join(*out)
-
-    def speaker(self, quote: Record) -> Markup:
-        """Who said a quote: 'Lei Jun', or 'Jane Doe, for Huawei' for a spokesperson."""
-        speaker = self.link(quote.get("speaker"))
-        if quote.get("on_behalf_of"):
-            return _join(speaker, ", for ", self.link(quote.get("on_behalf_of")))
-        return speaker
-
-    def blockquote(self, quote: Record) -> Markup:
-        """A quote as a blockquote: its words, speaker, date, page and citations."""
-        opening = f"> {self.anchor(quote)}{self.quote_text(quote)}\n>\n"
-        speaker = self.speaker(quote)
-        said = self.record_date(quote, "said", empty="date not recorded")
-        page = self.link(quote, "Quote page")
-        cited = self.cite(quote.get("citations"))
-        return _safe(f"{opening}> — {speaker}, {said}. {page} {cited}\n")
-
-    def quotes_block(self, items: list[Record], title: str = "Quotes") -> Markup:
-        if not items:
-            return _safe("")
-        out = [f"## {escape.md_text(title)}\n\n"]
-        for quote in items:
-            out.append(f"{self.blockquote(quote)}\n\n")
-        return _safe("".join(out))
-
-    def events_block(self, items: list[Record], title: str = "Events") -> Markup:
-        if not items:
-            return _safe("")
-        out = [f"## {escape.md_text(title)}\n\n| Date | Event | Type |\n| --- | --- | --- |\n"]
-        for event in items:
-            date = self.record_date_cell(event, "date")
-            kind = _human(event.get("type"))
-            out.append(f"| {date} | {self.anchor(event)}{self.link(event)} | {kind} |\n")
-        out.append("\n")
-        return _safe("".join(out))
-
-    def diagram_block(self, record: Record) -> Markup:
-        graph = self.diagram(record)
-        return _safe(f"## Diagram\n\n{graph}\n\n" if graph else "")
+            return _join(self.text(record, name), " ", cited)
+        return _join("*No summary recorded.* ", cited)
 
     def note_block(self, record: Record) -> Markup:
         """An editorial note, as an admonition."""
         if not record.text("note"):
             return _safe("")
-        return _safe(f'!!! note "Editorial note"\n    {self.text(record, "note")}\n\n')
-
-    def referenced_by_block(self, record: Record) -> Markup:
-        groups = self.referenced_by(record)
-        if not groups:
-            return _safe("")
-        out = ["## Referenced by\n\n"]
-        for referrer, places in groups:
-            kind = escape.md_text(referrer.schema.title.lower())
-            # Kinds and field names are on every page: not indexed for search.
-            out.append(
-                f"- {self.anchor(referrer)}{self.link(referrer)} "
-                f"<span data-pagefind-ignore>({kind}): {places}</span>\n"
-            )
-        out.append("\n")
-        return _safe("".join(out))
-
-    def sources_block(self) -> Markup:
-        """The page's footnotes under a heading (nothing when the page cites nothing).
-
-        NOTE: call it last: it lists the citations the page's other blocks have made."""
-        notes = self.footnotes()
-        if not notes:
-            return _safe("")
-        return _safe(
-            # The same sentence on every page: not indexed for search (data-pagefind-ignore).
-            "## Sources\n\n<p data-pagefind-ignore>Each numbered note names the source of a claim "
-            f"on this page, with the passage it rests on.</p>\n\n{notes}\n"
-        )
-
-    # Blocks of one kind of page ------------------------------------------------------------
-
-    def products_made_block(self, organization: Record) -> Markup:
-        """An organization's products: name, category, announced, released."""
-        made = self.kb.referring(organization, "product", "maker")
-        if not made:
-            return _safe("")
-        out = [
-            "## Products\n\n| Product | Category | Announced | Released |\n"
-            "| --- | --- | --- | --- |\n"
-        ]
-        for product in made:
-            category = _human(product.get("category"))
-            announced = self.record_date_cell(product, "announced")
-            released = self.record_date_cell(product, "released")
-            out.append(f"| {self.link(product)} | {category} | {announced} | {released} |\n")
-        out.append("\n")
-        return _safe("".join(out))
-
-    def sold_here_block(self, retailer: Record) -> Markup:
-        """The products a retailer or carrier sells, with where and since when."""
-        sold = self.sold_here(retailer)
-        if not sold:
-            return _safe("")
-        out = [
-            "## Products sold here\n\n| Product | Maker | Market | Channel | Since |\n"
-            "| --- | --- | --- | --- | --- |\n"
-        ]
-        for product, index, place in sold:
-            product_link = self.link(product)
-            cited = self.cite(place.get("citations"))
-            maker = self.link(product.get("maker"))
-            market = self.optional(place.get("market"))
-            channel = self.optional_value(place.get("channel"))
-            since = self.record_date_cell(product, "sold_at", index, "since")
-            out.append(f"| {product_link} {cited} | {maker} | {market} | {channel} | {since} |\n")
-        out.append("\n")
-        return _safe("".join(out))
-
-    def people_block(self, organization: Record) -> Markup:
-        """The positions people hold or held at an organization."""
-        staff = self.positions_at(organization)
-        if not staff:
-            return _safe("")
-        out = ["## People\n\n| Person | Title | From | To |\n| --- | --- | --- | --- |\n"]
-        for person, index, _position in staff:
-            title = self.position_title(person, index)
-            start = self.record_date_cell(person, "positions", index, "from")
-            end = self.record_date_cell(person, "positions", index, "to")
-            out.append(f"| {self.link(person)} | {title} | {start} | {end} |\n")
-        out.append("\n")
-        return _safe("".join(out))
-
-    def published_block(self, publisher: Record) -> Markup:
-        """The sources an organization published."""
-        published = self.kb.referring(publisher, "source", "publisher")
-        return self._source_list("## Sources it published\n\n", published)
-
-    def _source_list(self, heading: str, sources: list[Record]) -> Markup:
-        """A section listing sources, each as its reference; nothing when there are none."""
-        if not sources:
-            return _safe("")
-        out = [heading]
-        out.extend(f"- {self.source_reference(source)}\n" for source in sources)
-        out.append("\n")
-        return _safe("".join(out))
-
-    def positions_block(self, person: Record) -> Markup:
-        """A person's positions as a table (the section's heading is the template's)."""
-        positions = person.get("positions")
-        if not positions:
-            return _safe("No positions recorded.\n")
-        out = ["| Organization | Title | From | To |\n| --- | --- | --- | --- |\n"]
-        for index, position in enumerate(positions):
-            organization = self.link(position["organization"])
-            title = self.position_title(person, index)
-            start = self.record_date_cell(person, "positions", index, "from")
-            end = self.record_date_cell(person, "positions", index, "to")
-            out.append(f"| {organization} | {title} | {start} | {end} |\n")
-        return _safe("".join(out))
-
-    def versions(self, product: Record) -> list[tuple[Markup, Markup]]:
-        """A 'Versions' key-fact row listing the variants and editions of a product."""
-        variants = self.kb.referring(product, "product", "variant_of")
-        return [(_md("Versions"), self.links([v.id for v in variants]))] if variants else []
-
-    def position_title(self, person: Record, index: int) -> Markup:
-        """A position's title, each value with its sources, and the position's own notes."""
-        spec = person.schema.fields["positions"].items.fields["title"]
-        title = self.claim_values(person, ("positions", index, "title"), spec)
-        position = person.data["positions"][index]
-        if position.get("citations"):
-            title = _join(title, " ", self.cite(position["citations"]))
-        return title
-
-    def where_sold_block(self, product: Record) -> Markup:
-        """Where a product is sold, as a table (the section's heading is the template's)."""
-        places = product.get("sold_at")
-        if not places:
-            return _safe("No retailer or market recorded.\n")
-        out = ["| Retailer | Market | Channel | Since |\n| --- | --- | --- | --- |\n"]
-        for index, place in enumerate(places):
-            retailer = self.link(place["retailer"])
-            cited = self.cite(place.get("citations"))
-            market = self.optional(place.get("market"))
-            channel = self.optional_value(place.get("channel"))
-            since = self.record_date_cell(product, "sold_at", index, "since")
-            out.append(f"| {retailer} {cited} | {market} | {channel} | {since} |\n")
-        return _safe("".join(out))
-
-    def known_through_block(self, source: Record) -> Markup:
-        """The sources that report or quote this one."""
-        citing = self.kb.referring(source, "source", "cites")
-        heading = "## Known through\n\nThis source is reported or quoted by:\n\n"
-        return self._source_list(heading, citing)
-
-    def claims_block(self, source: Record) -> Markup:
-        """Every claim citing a source, grouped by the record making it (the section's
-        heading is the template's)."""
-        claims = self.claims(source)
-        if not claims:
-            return _safe("No record cites this source yet.\n\n")
-        out = []
-        for claimant, uses in claims:
-            out.append(f"### {self.anchor(claimant)}{self.link(claimant)}\n\n")
-            for use in uses:
-                where = self.claim_where(claimant, use.path)
-                via = self.via_note(source, use.citation)
-                out.append(f"- {where}{via}.{self.excerpt(use.citation)}\n")
-            out.append("\n")
-        return _safe("".join(out))
-
-    # Rows of the indexes and the timeline ----------------------------------------------------
-    # One call a table rather than five a row: the indexes and the timeline list every record
-    # and every date (tens of thousands of rows at 10,000 records). Each returns the rows the
-    # templates' loops made, calling the same helpers in the same order.
-
-    def organization_rows(self, records: list[Record]) -> Markup:
-        rows = []
-        for record in records:
-            group = " (group)" if record.get("group") else ""
-            roles = self.values(record.get("roles"))
-            country = self.optional(record.get("country"))
-            aliases = self.optional(record.get("aliases"), "–")
-            rows.append(
-                f"| {self.anchor(record)}{self.link(record)}{group} | {roles} | {country} "
-                f"| {aliases} |\n"
-            )
-        return _safe("".join(rows))
-
-    def person_rows(self, records: list[Record]) -> Markup:
-        rows = []
-        for record in records:
-            name = f"{self.anchor(record)}{self.link(record)}"
-            positions = self.positions(record)
-            aliases = self.optional(record.get("aliases"), "–")
-            rows.append(f"| {name} | {positions} | {aliases} |\n")
-        return _safe("".join(rows))
-
-    def product_rows(self, records: list[Record]) -> Markup:
-        rows = []
-        for record in records:
-            name = f"{self.anchor(record)}{self.link(record)}"
-            maker = self.link(record.get("maker"))
-            category = _human(record.get("category"))
-            announced = self.record_date_cell(record, "announced")
-            released = self.record_date_cell(record, "released")
-            rows.append(f"| {name} | {maker} | {category} | {announced} | {released} |\n")
-        return _safe("".join(rows))
-
-    def relationship_rows(self, records: list[Record]) -> Markup:
-        rows = []
-        for record in records:
-            name = f"{self.anchor(record)}{self.link(record)}"
-            kind = _human(record.get("type"))
-            parties = self.parties(record)
-            products = self.links(record.get("products"), "–")
-            status = self.status(record)
-            rows.append(f"| {name} | {kind} | {parties} | {products} | {status} |\n")
-        return _safe("".join(rows))
-
-    def event_rows(self, records: list[Record]) -> Markup:
-        rows = []
-        for record in records:
-            date = self.record_date_cell(record, "date")
-            name = f"{self.anchor(record)}{self.link(record)}"
-            kind = _human(record.get("type"))
-            participants = self.links(record.get("participants"))
-            rows.append(f"| {date} | {name} | {kind} | {participants} |\n")
-        return _safe("".join(rows))
-
-    def source_rows(self, records: list[Record]) -> Markup:
-        rows = []
-        for record in records:
-            name = f"{self.anchor(record)}{self.source_title(record)}"
-            kind = self.optional_value(record.get("kind"))
-            publisher = self.links([record.get("publisher")] if record.get("publisher") else [])
-            published = self.record_date_cell(record, "published")
-            claims = len(self.kb.citations_of_source.get(record.id, []))
-            rows.append(f"| {name} | {kind} | {publisher} | {published} | {claims} |\n")
-        return _safe("".join(rows))
-
-    def timeline_rows(self, entries: list) -> Markup:
-        rows = []
-        for entry in entries:
-            date = self.date_cell(entry.date)
-            what = self.timeline_what(entry)
-            record = f"{self.anchor(entry.record)}{self.link(entry.record)}"
-            rows.append(f"| {date} | {what} | {record} |\n")
-        return _safe("".join(rows))
+        return _safe(f'!!! note "Editorial note"\n    {self.text(record, "note")}\n')
 
 
 Edge = tuple[Record, str, Record, bool]  # from, label, to, directed (drawn as an arrow)
@@ -1204,62 +986,27 @@ def _directed(relationship: Record) -> bool:
 # The environment -------------------------------------------------------------------------
 
 
-def _finalize(value: Any) -> Any:
-    """Refuse to print a string no escape function produced (see the module docstring)."""
+HTML_TEMPLATE_SUFFIX = ".html.j2"
+
+
+@jinja2.pass_context
+def _finalize(context: jinja2.runtime.Context, value: Any) -> Any:
+    """What a template may print (see the module docstring). In an HTML template, a string is
+    made one line (escape.one_line) for autoescape to escape; in a Markdown template, a string
+    no escape function produced is refused. Numbers and escaped values (`Markup`) print."""
     if isinstance(value, Markup) or (
         isinstance(value, int | float) and not isinstance(value, bool)
     ):
         return value
+    html = (context.name or "").endswith(HTML_TEMPLATE_SUFFIX)
+    if html and isinstance(value, str):
+        return escape.one_line(value)
+    where = "an HTML template" if html else "a Markdown template"
     raise TemplateUsageError(
-        f"a template printed {type(value).__name__} {str(value)[:60]!r} without escaping it; "
-        "pass fact strings through a filter (md, paras, cell, attr, mermaid) or a p.* helper"
+        f"{context.name}: {where} printed {type(value).__name__} {str(value)[:60]!r} without "
+        "escaping it; in Markdown, pass fact strings through the md filter or a p.* helper; "
+        "print only text, numbers and p.* helpers' results"
     )
-
-
-def _filter(function: Callable[..., str]) -> Callable[..., Markup]:
-    def escaped(value: Any, *args: Any) -> Markup:
-        return _safe(function(value, *args))
-
-    escaped.__name__ = function.__name__
-    return escaped
-
-
-class _DirectCallContext(jinja2.runtime.Context):
-    """A template context whose calls skip Jinja's per-call inspection when it cannot matter.
-
-    Jinja's `Context.call` asks every callable, on every call, whether it wants the context,
-    the eval context or the environment passed in (four attribute look-ups); the templates
-    make about 70 calls a page, and that asking was a sixth of the rendering time. The answer
-    depends only on the function, so it is asked once per function here; a function that wants
-    something passed in goes the usual way.
-    """
-
-    _plain: dict[Any, bool] = {}
-
-    def call(__self, __obj, *args, **kwargs):  # noqa: N805 (Jinja's own signature)
-        kind = type(__obj)
-        if kind is BuiltinFunctionType:  # a builtin (dict.get) cannot ask for anything
-            plain = True
-        elif kind is MethodType or kind is FunctionType:
-            function = __obj.__func__ if kind is MethodType else __obj
-            plain = _DirectCallContext._plain.get(function)
-            if plain is None:
-                plain = _DirectCallContext._plain[function] = (
-                    jinja2.utils._PassArg.from_obj(__obj) is None
-                )
-        else:
-            plain = False
-        if not plain:
-            return super().call(__obj, *args, **kwargs)
-        if kwargs:
-            kwargs.pop("_block_vars", None)
-            kwargs.pop("_loop_vars", None)
-        try:
-            return __obj(*args, **kwargs)
-        except StopIteration:
-            return __self.environment.undefined(
-                "value was undefined because a callable raised a StopIteration exception"
-            )
 
 
 class _SearchPathLoader(jinja2.ChoiceLoader):
@@ -1278,28 +1025,26 @@ class _SearchPathLoader(jinja2.ChoiceLoader):
 
 
 def make_environment(override_dir: Path | None) -> jinja2.Environment:
-    """The Jinja environment: site overrides first, then the package's templates."""
+    """The Jinja environment: site overrides first, then the package's templates.
+
+    Autoescape is on for every template: in an HTML template (`*.html.j2`) it escapes every
+    fact string printed; in a Markdown template, where HTML escaping is the wrong escaping,
+    `_finalize` refuses any string it would escape, so only values marked as escaped print."""
     folders = [override_dir] if override_dir is not None and override_dir.is_dir() else []
     folders.append(PACKAGE_TEMPLATES)
     env = jinja2.Environment(
         loader=_SearchPathLoader(folders),
         undefined=jinja2.StrictUndefined,
-        autoescape=True,  # only so macros and filters return Markup; see _finalize
+        autoescape=True,
         finalize=_finalize,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,
     )
-    env.context_class = _DirectCallContext
     env.filters.update(
-        md=_filter(escape.md_text),
-        paras=_filter(escape.md_paragraphs),
-        cell=_filter(escape.md_cell),
-        attr=_filter(escape.html_attr),
-        mermaid=_filter(escape.mermaid_label),
-        mermaid_id=_filter(escape.mermaid_id),
-        front_matter=_filter(escape.front_matter),
+        md=lambda value: _md(value),
+        front_matter=lambda value: _safe(escape.front_matter(value)),
         human=lambda value: _human(value),
     )
     env.globals.update(

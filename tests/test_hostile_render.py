@@ -312,7 +312,7 @@ def test_no_link_or_image_from_names_outside_the_bmp(outside_the_bmp_kb: Path):
 @pytest.mark.parametrize("payload", ["a\u202eb", "a\u200bb", "a\x1bb", "a\ud800b", "a\x00b"])
 def test_invisible_and_control_characters_never_reach_a_page(payload: str):
     """Validation refuses them; escaping drops them too (the second line of defence)."""
-    for function in (escape.md_text, escape.md_cell, escape.html_attr, escape.mermaid_label):
+    for function in (escape.md_text, escape.md_cell, escape.html_text, escape.mermaid_label):
         assert function(payload).replace("&#97;", "a").replace("&#98;", "b") in ("ab", "a b")
     assert html.unescape(escape.html_escape(payload)) == "ab"
 
@@ -335,8 +335,8 @@ EVERY_SPECIAL = "".join(sorted(escape._SPECIAL)) + "&<&\u2039 &amp; &#38; &#x26;
 @pytest.mark.parametrize(
     ("context", "markdown_of"),
     [
-        ("paragraph", lambda text: escape.md_paragraphs(text)),
-        ("quote", lambda text: "> " + escape.md_paragraphs(text)),
+        ("paragraph", lambda text: escape.md_text(text)),
+        ("quote", lambda text: "> " + escape.md_text(text)),
         ("heading", lambda text: "# " + escape.md_text(text)),
         ("table cell", lambda text: "| a |\n| - |\n| " + escape.md_cell(text) + " |"),
         ("link text", lambda text: escape.md_link(text, "https://example.com/")),
@@ -364,9 +364,24 @@ def test_the_bench_case_of_hostile_text_renders(tmp_path: Path):
     assert html.unescape(page).count(HOSTILE_TEXT_UNIT) > 30_000
 
 
-def test_html_attribute_values_cannot_end_the_attribute():
-    value = escape.html_attr("x\" onclick='alert(1)' y=\"")
-    assert '"' not in value and "'" not in value and "<" not in value
+def test_html_text_cannot_end_an_attribute_or_start_a_line():
+    """Text built into HTML in Python is escaped for attributes too, and is one line: no fact
+    string starts a line of a page, where a Markdown preprocessor reads fences."""
+    value = escape.html_text("x\" onclick='alert(1)' y=\"\n```mermaid\n<b>")
+    assert not set(value) & set("\"'<>\n"), value
+    assert html.unescape(value) == "x\" onclick='alert(1)' y=\" ```mermaid <b>"
+
+
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,x", "//evil", "x"]
+)
+def test_only_web_urls_become_links(url: str):
+    assert escape.html_url(url) is None
+
+
+def test_web_urls_cannot_end_the_attribute():
+    href = escape.html_url("https://example.com/a\"b<c>'d")
+    assert href is not None and not set(href) & set('"<> ')
 
 
 def test_link_targets_cannot_end_the_link():
