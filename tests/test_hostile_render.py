@@ -25,7 +25,7 @@ import yaml
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from generator import escape
+from generator.render import escape
 from tests.browser.conftest import make_knowledge_base
 from tests.conftest import DATASET_SNAPSHOT, REPO_ROOT, run_kb
 from tests.hostile_site import (
@@ -355,7 +355,11 @@ def test_escaped_text_is_one_pass_for_markdown(site_markdown, context, markdown_
 
 def test_the_bench_case_of_hostile_text_renders(tmp_path: Path):
     """`kb bench`'s hostile text case is a valid knowledge base whose page holds the text."""
-    from generator.bench import HOSTILE_TEXT_UNIT, measure_hostile_text, write_hostile_text_kb
+    from generator.devtools.bench import (
+        HOSTILE_TEXT_UNIT,
+        measure_hostile_text,
+        write_hostile_text_kb,
+    )
 
     write_hostile_text_kb(tmp_path)
     figures = measure_hostile_text(tmp_path)

@@ -21,8 +21,8 @@ from ruamel.yaml.error import YAMLError
 from ..format import FormatError
 from ..load import FACT_SUFFIX
 from ..migrate import MigrationContext, MigrationError, migrate_text
-from ..pipeline import Project, find_project_root
 from ..problems import printable
+from ..project import Project, find_project_root
 from ..schema import default_schemas
 from .fmt import _collect_files, _shown, _write_atomically
 

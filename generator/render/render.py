@@ -33,9 +33,9 @@ import jinja2.runtime
 import jinja2.utils
 from markupsafe import Markup
 
+from ..dates import PartialDate
+from ..model import Claim, KnowledgeBase, Link, Record, RichText, sources_differ
 from . import escape
-from .dates import PartialDate
-from .model import Claim, KnowledgeBase, Link, Record, RichText, sources_differ
 
 _BLANK_RUNS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
@@ -1356,7 +1356,7 @@ def _describe(site: Site, record: Record) -> str:
 
 def render_record_pages(site: Site, records: Iterable[Record] | None = None) -> Iterator[Page]:
     """One page per record, every kind, at <plural>/<id>.md (or only for `records`: a build
-    after a small change renders just the pages it affects, see incremental.py)."""
+    after an edit renders just the pages it can change, see after_edit.py)."""
     if records is None:
         records = (record for kind in KIND_ORDER for record in site.kb.by_kind.get(kind, []))
     for record in records:
