@@ -25,14 +25,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .load import load_facts
+from .load import FactFile, load_facts
 from .load.cache import RecordCache
 from .model import KnowledgeBase, build_model
 from .problems import ProblemCollector
 from .project import BuildError, Project, find_project_root
 from .publish import run_mkdocs, run_pagefind
 from .schema import SchemaSet, default_schemas
-from .validate import check_across_files, check_files
+from .validate import CheckedFacts, check_across_files, check_files
 from .write import WriteReport, replace_folder, write_pages
 
 __all__ = ["BuildError", "Project", "find_project_root"]  # for the commands, from here
@@ -45,6 +45,9 @@ class CheckOutcome:
     collector: ProblemCollector
     record_count: int
     knowledge_base: KnowledgeBase | None
+    # What the model was built from (kb mv finds every reference in them).
+    facts: list[FactFile] | None = None
+    checked: CheckedFacts | None = None
 
 
 @dataclass
@@ -98,7 +101,7 @@ def check_project(
         check_across_files(checked, facts, schemas, collector)
     with timed(timings, "model"):
         knowledge_base = None if collector.failed() else build_model(checked, schemas)
-    return CheckOutcome(collector, len(facts), knowledge_base)
+    return CheckOutcome(collector, len(facts), knowledge_base, facts, checked)
 
 
 def build_markdown(
