@@ -61,7 +61,7 @@ test: $(VENV)/.installed $(VENDORED) chromium
 	$(BIN)/python -m pytest
 
 # The property tests with random seeds, round after round until FUZZ_SECONDS have passed
-# (FUZZ_TESTS narrows them, e.g. FUZZ_TESTS=tests/test_fastload.py). `make test` runs them
+# (FUZZ_TESTS narrows them, e.g. FUZZ_TESTS=tests/test_fuzz.py). `make test` runs them
 # derandomized; a failure found here is saved in tests/saved_examples/ and replayed by every run
 # after: fix the bug and commit the file with the fix.
 FUZZ_SECONDS ?= 300
@@ -87,7 +87,7 @@ schema: $(VENV)/.installed
 	$(KB) schema
 
 bench: $(VENV)/.installed $(VENDORED)
-	$(KB) bench $(BENCH_ARGS)
+	$(BIN)/kb-dev bench $(BENCH_ARGS)
 
 fmt: $(VENV)/.installed
 	$(BIN)/ruff format generator tests

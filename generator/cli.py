@@ -23,25 +23,26 @@ COMMANDS = [
     "diff",
     "build",
     "serve",
-    "synth",
-    "bench",
 ]
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+def build_parser(
+    only: str | None = None,
+    prog: str = "kb",
+    description: str = "Handset Atlas: check, build and edit the knowledge base's facts.",
+    commands: list[str] = COMMANDS,
+    package: str = "generator.commands",
+) -> argparse.ArgumentParser:
     """The parser of every command, or, with `only`, fully that of one command: importing a
     command's module imports what it needs (Jinja, mkdocs, ruamel.yaml), and `kb check` should
     not pay for `kb build`'s. The others are still named, so a mistyped command lists them."""
-    parser = argparse.ArgumentParser(
-        prog="kb",
-        description="Handset Atlas: check, build and edit the knowledge base's facts.",
-    )
+    parser = argparse.ArgumentParser(prog=prog, description=description)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMANDS:
+    for name in commands:
         if only is not None and name != only:
             subparsers.add_parser(name)
             continue
-        module = importlib.import_module(f"generator.commands.{name.replace('-', '_')}")
+        module = importlib.import_module(f"{package}.{name.replace('-', '_')}")
         doc = (module.__doc__ or "").strip()
         summary = doc.splitlines()[0] if doc else name
         sub = subparsers.add_parser(
@@ -55,7 +56,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, **parser_options) -> int:
+    """Run one command; `parser_options` name another command line (kb-dev, see build_parser)."""
     # MkDocs 1.6 prints a notice about 2.0 on every run unless told not to.
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     given = sys.argv[1:] if argv is None else argv
@@ -63,12 +65,14 @@ def main(argv: list[str] | None = None) -> int:
     # option names the command.
     command = next((word for word in given if not word.startswith("-")), None)
     try:
-        args = build_parser(command if command in COMMANDS else None).parse_args(argv)
+        commands = parser_options.get("commands", COMMANDS)
+        only = command if command in commands else None
+        args = build_parser(only, **parser_options).parse_args(argv)
         code = args.run(args)
         sys.stdout.flush()  # a closed pipe is found here, not in the interpreter's exit
         return code
     except KeyboardInterrupt:
-        print("kb: interrupted", file=sys.stderr)
+        print(f"{parser_options.get('prog', 'kb')}: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         # The reader went away (`kb diff | head`): stop quietly. Python's documented recipe:

@@ -31,9 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .escape import md_cell, md_text
 from .load import FACT_SUFFIX, FactFile, FileRefused, read_fact_file, read_regular_file
 from .problems import ProblemCollector, printable
+from .render.escape import md_cell, md_text
 from .schema import FieldSpec, KindSchema, SchemaSet
 
 WORKING_TREE = None  # as a revision: the files on disk

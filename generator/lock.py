@@ -18,7 +18,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from .pipeline import Project
+from .project import Project
 
 LOCK_FILE = "build.lock"
 

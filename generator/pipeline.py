@@ -1,63 +1,41 @@
 """The orchestrator: the one place that knows the order of the stages.
 
-    load -> validate -> model -> render -> write -> mkdocs
+    load      read every fact file                     (load/: FactFile, positions on demand)
+    validate  check each file, then across files       (validate/: problems, collected)
+    model     link the records into one graph          (model/: KnowledgeBase)
+    render    every page of the build folder, in memory (render/: Jinja templates, content/)
+    write     build/docs/, touching only changed files (write/)
+    publish   mkdocs build --strict, then Pagefind     (publish/: into a temporary folder,
+              swapped in as site/ only when both succeed)
 
-NOTE: order matters. Nothing is rendered until every file is loaded and the whole knowledge
-base has validated, and nothing is written until every page has rendered (mkdocs'
-`commands/build.py` does the same: gather all data first, so every page sees consistent data).
+NOTE: order matters. Nothing is rendered unless the whole knowledge base validated, nothing is
+written unless every page rendered, and site/ is replaced only by a site that built without a
+single warning (mkdocs' `commands/build.py` does the same: gather all data first). So a failed
+build leaves the previous build/docs/ and site/ as they were; facts/ and content/ are only read.
+
+`build_markdown` and `build_site` are what `kb build` runs; `ServeBuilds` is `kb serve`'s
+sequence of builds, which after an edit of fact files renders only the pages it can change.
 """
 
 from __future__ import annotations
 
-import gc
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cache import RecordCache
 from .load import FactFile, load_facts
+from .load.cache import RecordCache
 from .model import KnowledgeBase, build_model
-from .parallel import ForkedWorkers, parallel_jobs
-from .problems import Problem, ProblemCollector
+from .problems import ProblemCollector
+from .project import BuildError, Project, find_project_root
+from .publish import run_mkdocs, run_pagefind
 from .schema import SchemaSet, default_schemas
 from .validate import CheckedFacts, check_across_files, check_files
+from .write import WriteReport, replace_folder, write_pages
 
-
-@dataclass
-class Project:
-    """Where a knowledge base's folders are. The generator writes only to `build_dir`/`site_dir`."""
-
-    root: Path
-    facts_dir: Path = field(init=False)
-    content_dir: Path = field(init=False)
-    templates_dir: Path = field(init=False)  # site overrides of the package's templates
-    build_dir: Path = field(init=False)  # Markdown the generator renders; mkdocs' docs_dir
-    site_dir: Path = field(init=False)  # the HTML site
-    cache_dir: Path = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.root = self.root.resolve()
-        self.facts_dir = self.root / "facts"
-        self.content_dir = self.root / "content"
-        self.templates_dir = self.root / "templates"
-        self.build_dir = self.root / "build" / "docs"
-        self.site_dir = self.root / "site"
-        self.cache_dir = self.root / ".cache"
-
-
-def find_project_root(start: Path) -> Path:
-    """The nearest folder at or above `start` that has a facts/ folder (else `start`)."""
-    start = start.resolve()
-    if start.is_file():
-        start = start.parent
-    for folder in (start, *start.parents):
-        if (folder / "facts").is_dir():
-            return folder
-        if folder.name == "facts" and folder.is_dir():
-            return folder.parent
-    return start
+__all__ = ["BuildError", "Project", "find_project_root"]  # for the commands, from here
 
 
 @dataclass
@@ -67,14 +45,34 @@ class CheckOutcome:
     collector: ProblemCollector
     record_count: int
     knowledge_base: KnowledgeBase | None
-    # What the model was built from (a long-running build updates it in place after an edit).
+    # What the model was built from (kb mv finds every reference in them).
     facts: list[FactFile] | None = None
     checked: CheckedFacts | None = None
 
 
+@dataclass
+class MarkdownResult:
+    """What rendering the Markdown produced. `pages` is None when validation failed."""
+
+    check: CheckOutcome
+    pages: Mapping[str, str | bytes] | None = None
+    report: WriteReport | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.pages is not None
+
+
+@dataclass
+class SiteResult:
+    markdown: MarkdownResult
+    site_dir: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
 @contextmanager
 def timed(timings: dict[str, float] | None, stage: str) -> Iterator[None]:
-    """Add the time the block takes to `timings[stage]` (when timings are wanted: kb bench)."""
+    """Add the time the block takes to `timings[stage]` (when timings are wanted: kb-dev bench)."""
     start = time.perf_counter()
     try:
         yield
@@ -83,120 +81,140 @@ def timed(timings: dict[str, float] | None, stage: str) -> Iterator[None]:
             timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
 
 
-@contextmanager
-def cyclic_gc_paused() -> Iterator[None]:
-    """Run the block without Python's cyclic garbage collector.
-
-    A build allocates millions of objects that live until it ends (the data, the model, the
-    pages), and the collector re-examines all of them again and again as they accumulate: at
-    10,000 records that was a third of the time before the pages (measured by `kb bench`).
-    The build makes little cyclic garbage, so the collector runs once, at the end, instead.
-    """
-    with _collector_off(freeze_after=False):
-        yield
-
-
-@contextmanager
-def one_build_process() -> Iterator[None]:
-    """Around the build of a process that builds once and then ends (kb build; kb bench's
-    measurement of it): the cyclic garbage collector stays off, and what the build made is
-    frozen (gc.freeze) when it ends rather than examined.
-
-    `cyclic_gc_paused` switches the collector back on after a build, and its first run then
-    goes through every object the build made (1.3 million at 10,000 records, 0.7 s) to find
-    next to nothing: they live until the process ends. Frozen, they are never examined, and
-    mkdocs, which runs next in kb build, has the collector for its own objects. Not for kb
-    serve: a long-running process needs the last build's objects collected once it is done
-    with them.
-    """
-    with _collector_off(freeze_after=True):
-        yield
-
-
-@contextmanager
-def _collector_off(freeze_after: bool) -> Iterator[None]:
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            if freeze_after:
-                gc.freeze()
-            gc.enable()
-
-
 def check_project(
     project: Project,
     schemas: SchemaSet | None = None,
     cache: RecordCache | None = None,
     timings: dict[str, float] | None = None,
-    memo: dict | None = None,
 ) -> CheckOutcome:
     """Load and validate every fact; build the model only if no error was found.
 
-    `cache` (a build's cache of parsed files) saves parsing unchanged files again, `memo` (a
-    long-running build's) checking them again; `timings` receives the seconds each stage took.
+    `cache` (parsed files by content) saves parsing unchanged files again; `timings` receives
+    the seconds each stage took.
     """
     schemas = schemas or default_schemas()
     collector = ProblemCollector()
-    with cyclic_gc_paused():
-        with timed(timings, "load"):
-            facts = load_facts(project.root, schemas, collector, cache)
-        with timed(timings, "validate"):
-            checked = check_files(facts, schemas, collector, memo)
-        if not collector.failed() and parallel_jobs(len(checked.records), PARALLEL_MIN_RECORDS) > 1:
-            knowledge_base = _model_alongside_checks(checked, facts, schemas, collector, timings)
-        else:
-            with timed(timings, "validate"):
-                check_across_files(checked, facts, schemas, collector)
-            with timed(timings, "model"):
-                knowledge_base = None if collector.failed() else build_model(checked, schemas)
-    return CheckOutcome(
-        collector=collector,
-        record_count=len(facts),
-        knowledge_base=knowledge_base,
-        facts=facts,
-        checked=checked,
-    )
+    with timed(timings, "load"):
+        facts = load_facts(project.root, schemas, collector, cache)
+    with timed(timings, "validate"):
+        checked = check_files(facts, schemas, collector)
+        check_across_files(checked, facts, schemas, collector)
+    with timed(timings, "model"):
+        knowledge_base = None if collector.failed() else build_model(checked, schemas)
+    return CheckOutcome(collector, len(facts), knowledge_base, facts, checked)
 
 
-# The checks across files run in a forked process while this one builds the model when there
-# are at least this many records (and several cores): each takes about a second at 10,000.
-PARALLEL_MIN_RECORDS = 2_000
+def build_markdown(
+    project: Project,
+    write: bool = True,
+    timings: dict[str, float] | None = None,
+    cache: RecordCache | None = None,
+) -> MarkdownResult:
+    """Validate, then render every page and write build/docs/ (unless `write` is False).
+
+    Returns with `pages` None, and writes nothing, when the knowledge base has errors.
+    """
+    # NOTE: the render stage is imported here, not at the top: `kb check` runs only the stages
+    # before it, on every save in an editor, and must not pay for importing Jinja.
+    from .render.carried import carried_pages
+    from .render.render import render_pages
+
+    cache = cache or RecordCache(project.cache_dir)
+    outcome = check_project(project, cache=cache, timings=timings)
+    result = MarkdownResult(check=outcome)
+    if outcome.knowledge_base is None:
+        return result
+    with timed(timings, "render"):
+        carried = carried_pages(project)
+        rendered = render_pages(
+            outcome.knowledge_base, override_dir=project.templates_dir, carried=carried
+        )
+        result.pages = {**carried, **rendered}
+    if write:
+        with timed(timings, "write"):
+            result.report = write_pages(project.build_dir, result.pages)
+            cache.save()
+    return result
 
 
-def _model_alongside_checks(
-    checked: CheckedFacts,
-    facts: list[FactFile],
-    schemas: SchemaSet,
-    collector: ProblemCollector,
-    timings: dict[str, float] | None,
-) -> KnowledgeBase | None:
-    """The checks across files in a forked worker while this process builds the model; the
-    model is kept only if those checks found no error, as if they had run first.
+def build_site(project: Project, echo: bool = True) -> SiteResult:
+    """The whole build: Markdown into build/docs/, then the HTML site, indexed for search,
+    swapped in as site/.
 
-    NOTE: the model is built from records whose references and names are not yet known to be
-    sound, and may fail on them: that failure counts only if the checks found nothing.
+    Returns with `site_dir` None when validation failed (nothing written). Raises BuildError
+    when rendering succeeded but mkdocs or Pagefind failed; site/ is then left as it was.
+    """
+    markdown = build_markdown(project)
+    result = SiteResult(markdown=markdown)
+    if not markdown.ok:
+        return result
+
+    def build_into(folder: Path) -> None:
+        result.warnings = run_mkdocs(project, folder, echo=echo)
+        run_pagefind(folder)
+
+    replace_folder(project.site_dir, build_into)
+    result.site_dir = project.site_dir
+    return result
+
+
+class ServeBuilds:
+    """The builds of one `kb serve`: the first as `kb build --markdown-only` makes it; after
+    an edit of fact files only, every fact is checked again as always (a check across files
+    can fail on any edit), but only the pages the edit can change are rendered
+    (render/after_edit.py); after any other change (content/, templates/), everything.
+
+    NOTE: the build folder is taken to be as the last build left it (the build lock keeps
+    every other build out while kb serve runs).
     """
 
-    def problems_across_files() -> list[Problem]:
-        found = ProblemCollector()
-        check_across_files(checked, facts, schemas, found)
-        return found.problems
+    def __init__(self, project: Project):
+        self.project = project
+        self.cache = RecordCache(project.cache_dir)
+        self.last_model: KnowledgeBase | None = None
+        self.last_pages: dict[str, str | bytes] = {}
 
-    with ForkedWorkers([problems_across_files]) as checks:
-        with timed(timings, "model"):
-            try:
-                knowledge_base, model_error = build_model(checked, schemas), None
-            except Exception as error:  # noqa: BLE001 - re-raised below unless explained
-                knowledge_base, model_error = None, error
-        # Timed as the check's own stage: the time it took beyond the model's.
-        with timed(timings, "validate"):
-            (problems,) = checks.results()
-    collector.extend(problems)
-    if collector.failed():
-        return None
-    if model_error is not None:
-        raise model_error
-    return knowledge_base
+    def build(
+        self, changed: Iterable[Path] | None = None, timings: dict[str, float] | None = None
+    ) -> MarkdownResult:
+        """Build after `changed` (None: unknown, build everything)."""
+        from .render.after_edit import render_after_edit  # see build_markdown
+
+        facts_only = changed is not None and all(
+            path.resolve().is_relative_to(self.project.facts_dir) for path in changed
+        )
+        if not facts_only or self.last_model is None:
+            return self._build_everything(timings)
+        outcome = check_project(self.project, cache=self.cache, timings=timings)
+        result = MarkdownResult(check=outcome)
+        if outcome.knowledge_base is None:
+            return result
+        with timed(timings, "render"):
+            pages = render_after_edit(
+                self.last_model,
+                outcome.knowledge_base,
+                self.project.templates_dir,
+                # Carried pages are bytes, rendered ones text.
+                (path for path, page in self.last_pages.items() if isinstance(page, bytes)),
+            )
+        if pages is None:
+            return self._build_everything(timings)
+        with timed(timings, "write"):
+            result.report = write_pages(
+                self.project.build_dir,
+                pages,
+                keep=self.last_pages.keys() - pages.keys(),
+                delete_stale=False,
+            )
+            self.cache.save()
+        self.last_model = outcome.knowledge_base
+        self.last_pages.update(pages)
+        result.pages = self.last_pages
+        return result
+
+    def _build_everything(self, timings: dict[str, float] | None) -> MarkdownResult:
+        result = build_markdown(self.project, timings=timings, cache=self.cache)
+        if result.ok:
+            self.last_model = result.check.knowledge_base
+            self.last_pages = dict(result.pages)
+        return result

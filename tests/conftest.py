@@ -92,11 +92,17 @@ class KbResult:
     err: str
 
 
-def run_kb(*args: str | os.PathLike, cwd: Path | None = None, timeout: int = 600) -> KbResult:
-    """Run `kb ARGS...` as a contributor would: a separate process, through the public CLI."""
+def run_kb(
+    *args: str | os.PathLike,
+    cwd: Path | None = None,
+    timeout: int = 600,
+    module: str = "generator",
+) -> KbResult:
+    """Run `kb ARGS...` as a contributor would: a separate process, through the public CLI
+    (`module="generator.devtools"`: `kb-dev ARGS...`)."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONIOENCODING": "utf-8"}
     completed = subprocess.run(
-        [sys.executable, "-m", "generator", *map(str, args)],
+        [sys.executable, "-m", module, *map(str, args)],
         cwd=cwd or REPO_ROOT,
         capture_output=True,
         text=True,
@@ -105,6 +111,11 @@ def run_kb(*args: str | os.PathLike, cwd: Path | None = None, timeout: int = 600
         timeout=timeout,
     )
     return KbResult(code=completed.returncode, out=completed.stdout, err=completed.stderr)
+
+
+def run_kb_dev(*args: str | os.PathLike, **options) -> KbResult:
+    """Run `kb-dev ARGS...` (the developers' tools), as `run_kb` runs kb."""
+    return run_kb(*args, module="generator.devtools", **options)
 
 
 @pytest.fixture(scope="session")

@@ -11,9 +11,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from generator.build import VENDORED_ASSETS, build_markdown
-from generator.pipeline import Project
+from generator.pipeline import Project, build_markdown
 from generator.problems import format_report
+from generator.render.carried import VENDORED_ASSETS
 from generator.write import write_pages
 
 GOLDEN = Path(__file__).resolve().parent / "golden"

@@ -6,9 +6,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from generator import cache as cache_module
-from generator.cache import RecordCache
+from generator.load import cache as cache_module
 from generator.load import load_facts
+from generator.load.cache import RecordCache
 from generator.problems import ProblemCollector
 from generator.schema import default_schemas
 

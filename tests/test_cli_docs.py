@@ -1,4 +1,5 @@
-"""Docs as tests: every `kb` command has help, and every schema field and value a description.
+"""Docs as tests: every `kb` and `kb-dev` command has help, and every schema field and value a
+description.
 
 Contributors learn the command line from `kb --help` and the data model from the schema
 reference and their editor, both generated from these descriptions: a missing one is a hole in
@@ -15,13 +16,41 @@ import sys
 import pytest
 
 from generator.cli import COMMANDS, build_parser
+from generator.devtools import cli as dev_cli
 from generator.schema import FIELD_TYPES, FieldSpec, default_schemas
+
+from .conftest import run_kb_dev
 
 SCHEMAS = default_schemas()
 
 
 def _module(command: str):
     return importlib.import_module(f"generator.commands.{command.replace('-', '_')}")
+
+
+@pytest.mark.parametrize("command", dev_cli.COMMANDS)
+def test_kb_dev_command_help(command: str):
+    module = importlib.import_module(f"generator.devtools.commands.{command}")
+    first_line = (module.__doc__ or "").strip().splitlines()[0]
+    result = run_kb_dev(command, "--help")
+    assert result.code == 0, result.err
+    assert f"usage: kb-dev {command}" in result.out
+    assert first_line in result.out
+    parser = build_parser(
+        prog="kb-dev", commands=dev_cli.COMMANDS, package="generator.devtools.commands"
+    )
+    subparsers = next(
+        action for action in parser._actions if isinstance(action, argparse._SubParsersAction)
+    )
+    for action in subparsers.choices[command]._actions:
+        if not isinstance(action, argparse._HelpAction):
+            assert action.help and action.help.strip(), f"kb-dev {command}: {action.dest}"
+
+
+def test_developer_tools_are_not_contributor_commands(kb):
+    result = kb("--help")
+    assert not set(dev_cli.COMMANDS) & set(COMMANDS)
+    assert "synth" not in result.out and "bench" not in result.out
 
 
 def _first_line(command: str) -> str:

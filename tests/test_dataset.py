@@ -1,7 +1,7 @@
 """The dataset tests: the only tests that read the live facts/ (tests/live_facts_guard.py).
 
-What must hold of the real dataset beyond `kb check`: it is in kb fmt's layout, it builds, the
-fast loader reads all of it, CONTRIBUTING's examples are its files, and it is true to the
+What must hold of the real dataset beyond `kb check`: it is in kb fmt's layout, it builds,
+CONTRIBUTING's examples are its files, and it is true to the
 article it was written from.
 
 The article lives outside the repository, in shared/ beside it
@@ -23,7 +23,6 @@ from generator.schema import default_schemas
 
 from .conftest import run_kb
 from .test_build import search_index_text
-from .test_fastload import fast
 
 REPO = Path(__file__).resolve().parents[1]
 FACTS = REPO / "facts"
@@ -193,14 +192,6 @@ def test_the_examples_in_contributing_are_the_real_files():
         data = YAML(typ="safe", pure=True).load(block)
         if isinstance(data, dict):
             assert set(data) <= fields, block
-
-
-def test_the_real_dataset_takes_the_fast_path():
-    # If this fails, the fast path declines real files and every build pays the slow parser.
-    declined = [
-        path.name for path in sorted(FACTS.rglob("*.yaml")) if fast(path.read_text("utf-8")) is None
-    ]
-    assert declined == []
 
 
 def copy_real_knowledge_base(tmp_path: Path) -> Path:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.escape import md_cell, md_text
+from generator.render.escape import md_cell, md_text
 
 from .conftest import run_kb
 

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from generator.pipeline import Project, check_project
 from generator.problems import format_report
-from generator.render import make_environment, render_pages
+from generator.render.render import make_environment, render_pages
 from tests.conftest import REPO_ROOT, run_kb
 from tests.hostile_site import PAYLOADS, normalize_space, scan_html
 from tests.saved_examples import replays_saved_examples

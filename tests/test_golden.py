@@ -12,7 +12,7 @@ import os
 import shutil
 from pathlib import Path
 
-from generator.build import VENDORED_ASSETS
+from generator.render.carried import VENDORED_ASSETS
 from tests.conftest import REPO_ROOT, run_kb
 
 GOLDEN = REPO_ROOT / "tests" / "golden"

@@ -421,13 +421,13 @@ def test_a_rebuild_reads_only_regular_files(tmp_path: Path):
 
 
 def test_kb_serve_reads_only_regular_files_after_an_edit(tmp_path: Path):
-    """kb serve applies an edit of a fact file in place (incremental.apply_edits): a file
-    swapped for a pipe or a link is refused there too, never read, never waited on."""
-    from generator.build import build_markdown
+    """kb serve's build after an edit of fact files (pipeline.ServeBuilds): a file swapped
+    for a pipe or a link is refused there too, never read, never waited on."""
+    from generator.pipeline import ServeBuilds
 
     root = _base_kb(tmp_path)
-    project = Project(root)
-    assert build_markdown(project).ok
+    builds = ServeBuilds(Project(root))
+    assert builds.build().ok
     _swap_in_hostile_files(root)
     changed = [root / "facts" / "organizations" / name for name in ("xiaomi.yaml", "zero.yaml")]
 
@@ -437,7 +437,7 @@ def test_kb_serve_reads_only_regular_files_after_an_edit(tmp_path: Path):
     previous = signal.signal(signal.SIGALRM, hang)
     signal.alarm(HANG_GUARD_SECONDS)  # a hang guard only, never a timing assertion
     try:
-        result = build_markdown(project, changed=changed)
+        result = builds.build(changed)
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
@@ -514,7 +514,7 @@ def test_a_linked_facts_folder_is_refused_by_every_command(tmp_path: Path):
 def test_the_reserved_ids_are_the_pages_the_site_makes_in_kind_folders():
     """Every page the generator makes in a kind's folder, other than a record's page, has a
     name in validate.RESERVED_IDS, so no record can take it (`index` once stopped a build)."""
-    from generator.render import render_pages
+    from generator.render.render import render_pages
     from generator.validate import RESERVED_IDS
 
     kb = check_project(Project(REPO_ROOT / "tests" / "golden" / "kb")).knowledge_base
@@ -548,7 +548,7 @@ def _write_cache_file(path: Path, body: bytes, checksum: str) -> None:
 
 def _damaged_caches(root: Path) -> dict[str, Callable[[], None]]:
     """Ways .cache/ can be damaged or forged after a build, each a function that does it."""
-    from generator import cache
+    from generator.load import cache
 
     project = Project(root)
     records = cache.RecordCache(project.cache_dir).path

@@ -25,7 +25,7 @@ import yaml
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from generator import escape
+from generator.render import escape
 from tests.browser.conftest import make_knowledge_base
 from tests.conftest import DATASET_SNAPSHOT, REPO_ROOT, run_kb
 from tests.hostile_site import (
@@ -345,7 +345,7 @@ EVERY_SPECIAL = "".join(sorted(escape._SPECIAL)) + "&<&\u2039 &amp; &#38; &#x26;
 def test_escaped_text_is_one_pass_for_markdown(site_markdown, context, markdown_of):
     """Escaped text gives Python-Markdown's inline patterns nothing to match: no reference is
     stashed (each stash rebuilt the whole text: quadratic, a minute for a 200 KB quote of
-    `&<&‹`), and the page shows the characters typed. The work is measured by `kb bench`'s
+    `&<&‹`), and the page shows the characters typed. The work is measured by `kb-dev bench`'s
     hostile text case, not here."""
     text = EVERY_SPECIAL * 50
     html_out = site_markdown.reset().convert(markdown_of(text))
@@ -354,8 +354,12 @@ def test_escaped_text_is_one_pass_for_markdown(site_markdown, context, markdown_
 
 
 def test_the_bench_case_of_hostile_text_renders(tmp_path: Path):
-    """`kb bench`'s hostile text case is a valid knowledge base whose page holds the text."""
-    from generator.bench import HOSTILE_TEXT_UNIT, measure_hostile_text, write_hostile_text_kb
+    """`kb-dev bench`'s hostile text case is a valid knowledge base whose page holds the text."""
+    from generator.devtools.bench import (
+        HOSTILE_TEXT_UNIT,
+        measure_hostile_text,
+        write_hostile_text_kb,
+    )
 
     write_hostile_text_kb(tmp_path)
     figures = measure_hostile_text(tmp_path)

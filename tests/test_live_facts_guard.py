@@ -53,7 +53,7 @@ def test_each_way_of_reading_the_live_facts_is_caught(guard, event, args):
         ("subprocess.Popen", (sys.executable, [*KB, "check"], "/tmp/kb", None)),
         ("subprocess.Popen", (sys.executable, [*KB, "build", "/tmp/kb"], REPO_ROOT, None)),
         ("subprocess.Popen", (sys.executable, [*KB, "check", "--help"], REPO_ROOT, None)),
-        ("subprocess.Popen", (sys.executable, [*KB, "synth", "--out", "/tmp/s"], REPO_ROOT, None)),
+        ("subprocess.Popen", (sys.executable, [*KB, "check", "/tmp/s"], REPO_ROOT, None)),
         ("subprocess.Popen", ("git", ["git", "status"], REPO_ROOT, None)),
     ],
 )

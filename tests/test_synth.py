@@ -1,4 +1,4 @@
-"""`kb synth`: synthetic knowledge bases for the benchmark, shaped like the real one and valid."""
+"""`kb-dev synth`: synthetic knowledge bases for the benchmark, shaped like the real one, valid."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.synth import (
+from generator.devtools.synth import (
     MARKER_FILE,
     PLURALS,
     SynthError,
@@ -18,7 +18,7 @@ from generator.synth import (
     synthesize,
 )
 
-from .conftest import REPO_ROOT, run_kb
+from .conftest import REPO_ROOT, run_kb, run_kb_dev
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -31,7 +31,7 @@ def tree(folder: Path) -> dict[str, bytes]:
 
 def test_same_size_and_seed_give_byte_identical_files(tmp_path):
     for name in ("one", "two"):
-        result = run_kb("synth", "--entities", "80", "--out", tmp_path / name)
+        result = run_kb_dev("synth", "--entities", "80", "--out", tmp_path / name)
         assert result.code == 0, result.err
     assert tree(tmp_path / "one" / "facts") == tree(tmp_path / "two" / "facts")
     assert synthesize(80, seed=1) != synthesize(80, seed=0)
@@ -39,7 +39,7 @@ def test_same_size_and_seed_give_byte_identical_files(tmp_path):
 
 def test_it_passes_kb_check_strict(tmp_path):
     out = tmp_path / "kb"
-    result = run_kb("synth", "--entities", "150", "--out", out)
+    result = run_kb_dev("synth", "--entities", "150", "--out", out)
     assert result.code == 0, result.err
     assert result.out.startswith("Wrote 150 records to ")
     check = run_kb("check", "--strict", out)
@@ -49,7 +49,7 @@ def test_it_passes_kb_check_strict(tmp_path):
 
 def test_it_builds(tmp_path):
     out = tmp_path / "kb"
-    assert run_kb("synth", "--entities", "60", "--out", out).code == 0
+    assert run_kb_dev("synth", "--entities", "60", "--out", out).code == 0
     result = run_kb("build", out, "--markdown-only")
     assert result.code == 0, result.out + result.err
     assert (out / "build" / "docs" / "products" / "index.md").is_file()
@@ -102,7 +102,7 @@ def test_it_never_writes_into_the_repository_facts(tmp_path):
     # times, which a file written or removed changes, are taken without reading them.
     folders = [REPO_ROOT / "facts", *(REPO_ROOT / "facts" / plural for plural in PLURALS.values())]
     before = [folder.stat().st_mtime_ns for folder in folders if folder.is_dir()]
-    result = run_kb("synth", "--entities", "60", "--out", REPO_ROOT, "--force")
+    result = run_kb_dev("synth", "--entities", "60", "--out", REPO_ROOT, "--force")
     assert result.code == 2
     assert "would write into the repository's facts/" in result.err
     for target in (REPO_ROOT / "facts", REPO_ROOT / "facts" / "products"):
@@ -115,25 +115,25 @@ def test_a_non_empty_folder_needs_force_and_only_synthetic_facts_are_replaced(tm
     out = tmp_path / "kb"
     out.mkdir()
     (out / "notes.txt").write_text("mine\n")
-    result = run_kb("synth", "--entities", "60", "--out", out)
+    result = run_kb_dev("synth", "--entities", "60", "--out", out)
     assert result.code == 2 and "is not empty" in result.err and "--force" in result.err
-    assert run_kb("synth", "--entities", "60", "--out", out, "--force").code == 0
+    assert run_kb_dev("synth", "--entities", "60", "--out", out, "--force").code == 0
     assert (out / "facts" / MARKER_FILE).is_file() and (out / "notes.txt").read_text() == "mine\n"
     # Again with fewer records: the old synthetic facts go, none is left behind.
-    assert run_kb("synth", "--entities", "50", "--out", out, "--force").code == 0
+    assert run_kb_dev("synth", "--entities", "50", "--out", out, "--force").code == 0
     assert len(list((out / "facts").glob("*/*.yaml"))) == 50
 
     real = tmp_path / "real"
     (real / "facts" / "products").mkdir(parents=True)
     (real / "facts" / "products" / "mine.yaml").write_text("name: Mine\n")
-    result = run_kb("synth", "--entities", "60", "--out", real, "--force")
-    assert result.code == 2 and "facts that kb synth did not write" in result.err
+    result = run_kb_dev("synth", "--entities", "60", "--out", real, "--force")
+    assert result.code == 2 and "facts that kb-dev synth did not write" in result.err
     assert (real / "facts" / "products" / "mine.yaml").read_text() == "name: Mine\n"
 
 
 @pytest.mark.parametrize("entities", ["0", "49"])
 def test_too_few_entities_is_refused(tmp_path, entities):
-    result = run_kb("synth", "--entities", entities, "--out", tmp_path / "kb")
+    result = run_kb_dev("synth", "--entities", entities, "--out", tmp_path / "kb")
     assert result.code == 2
     assert "--entities must be at least 50" in result.err
     assert not (tmp_path / "kb").exists()

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import jinja2
 
-from ..build import BuildError, build_markdown, build_site
-from ..escape import FrontMatterError
 from ..lock import BuildLocked, build_lock
-from ..pipeline import Project, find_project_root, one_build_process
+from ..pipeline import BuildError, build_markdown, build_site
 from ..problems import format_report, printable
-from ..render import DuplicatePageError, TemplateUsageError
+from ..project import Project, find_project_root
+from ..render.escape import FrontMatterError
+from ..render.render import DuplicatePageError, TemplateUsageError
 from ..write import UnsafePagePath
 from . import add_root_argument
 
@@ -39,8 +39,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         with build_lock(project, "kb build"):
             if args.markdown_only:
-                with one_build_process():
-                    markdown = build_markdown(project)
+                markdown = build_markdown(project)
             else:
                 site = build_site(project)
                 markdown = site.markdown

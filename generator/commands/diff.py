@@ -23,8 +23,8 @@ from ..factdiff import (
     format_text,
     resolve_revision,
 )
-from ..pipeline import Project, find_project_root
 from ..problems import printable
+from ..project import Project, find_project_root
 from ..schema import default_schemas
 
 

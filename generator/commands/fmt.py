@@ -26,8 +26,8 @@ from ..load import (
     read_fact_file,
     read_regular_file,
 )
-from ..pipeline import Project, find_project_root
 from ..problems import ProblemCollector, printable
+from ..project import Project, find_project_root
 from ..schema import default_schemas
 
 

@@ -21,8 +21,8 @@ from ruamel.yaml.error import YAMLError
 from ..format import FormatError
 from ..load import FACT_SUFFIX, FileRefused, read_regular_file
 from ..migrate import MigrationContext, MigrationError, migrate_text
-from ..pipeline import Project
 from ..problems import printable
+from ..project import Project
 from ..schema import default_schemas
 from .fmt import _shown, _write_atomically, files_to_rewrite
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..pipeline import Project, find_project_root
 from ..problems import printable
+from ..project import Project, find_project_root
 from ..rename import RenameError, plan_rename, write_planned
 
 

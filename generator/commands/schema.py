@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..pipeline import find_project_root
+from ..project import find_project_root
 from ..schema import default_schemas
 from ..schema_outputs import stale_files, write_files
 from . import add_root_argument

@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 
 from ..lock import BuildLocked, build_lock
-from ..pipeline import Project, find_project_root
 from ..problems import printable
-from ..serve import REPORTED_ERRORS, MarkdownRegenerator, serve_site
+from ..project import Project, find_project_root
+from ..publish.serve import REPORTED_ERRORS, MarkdownRegenerator, serve_site
 from . import add_root_argument
 
 DEFAULT_HOST = "127.0.0.1"

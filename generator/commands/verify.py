@@ -17,8 +17,8 @@ import sys
 from pathlib import Path
 
 from ..load import load_facts
-from ..pipeline import Project, find_project_root
 from ..problems import ProblemCollector, printable
+from ..project import Project, find_project_root
 from ..schema import default_schemas
 from ..suggest import did_you_mean
 from ..verify import SourceText, excerpts_citing, verify_excerpts

@@ -36,7 +36,7 @@ from typing import Any
 import orjson
 
 CACHE_FORMAT = 1
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
 RECORDS_FILE_PREFIX = "records-"
 
 
@@ -45,7 +45,7 @@ def code_fingerprint() -> str:
     """A hash of the generator's code, schemas and templates: what a cached result depends on
     besides the facts. Computed once per process (the package does not change while it runs)."""
     digest = hashlib.blake2b(digest_size=16)
-    patterns = ("**/*.py", "schemas/*.yaml", "templates/**/*")
+    patterns = ("**/*.py", "schemas/*.yaml", "render/templates/**/*")
     paths = sorted({path for pattern in patterns for path in PACKAGE_DIR.glob(pattern)})
     for path in paths:
         if path.is_file() and "__pycache__" not in path.parts:

@@ -22,7 +22,7 @@ HTML in Python (a link, a claim's values with their notes) escape with markupsaf
 `Markup`.
 
 Templates are looked up first in the knowledge base's `templates/` folder, then in the
-package's `generator/templates/`, so a site can override one template at a time.
+package's `generator/render/templates/`, so a site can override one template at a time.
 """
 
 from __future__ import annotations
@@ -39,9 +39,9 @@ import jinja2
 import jinja2.runtime
 from markupsafe import Markup
 
+from ..dates import PartialDate
+from ..model import Claim, KnowledgeBase, Link, Record, RichText, sources_differ
 from . import escape
-from .dates import PartialDate
-from .model import Claim, KnowledgeBase, Link, Record, RichText, sources_differ
 
 _BLANK_RUNS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
@@ -1101,7 +1101,7 @@ def _describe(site: Site, record: Record) -> str:
 
 def render_record_pages(site: Site, records: Iterable[Record] | None = None) -> Iterator[Page]:
     """One page per record, every kind, at <plural>/<id>.md (or only for `records`: a build
-    after a small change renders just the pages it affects, see incremental.py)."""
+    after an edit renders just the pages it can change, see after_edit.py)."""
     if records is None:
         records = (record for kind in KIND_ORDER for record in site.kb.by_kind.get(kind, []))
     for record in records:

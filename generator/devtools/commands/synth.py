@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         counts = write_knowledge_base(args.out, args.entities, seed=args.seed, force=args.force)
     except SynthError as error:
-        print(f"kb synth: {error}", file=sys.stderr)
+        print(f"kb-dev synth: {error}", file=sys.stderr)
         return 2
     shown = ", ".join(f"{count:,} {kind}" for kind, count in sorted(counts.items()))
     print(f"Wrote {sum(counts.values()):,} records to {args.out / 'facts'} ({shown}).")

@@ -115,8 +115,8 @@ def write_pages(
 ) -> WriteReport:
     """Make `build_dir` hold exactly `pages` (path -> text or bytes), touching only changes.
 
-    `keep` names pages that are in the folder already as they should be (a build after a small
-    change vouches for the pages it did not render, see incremental.py): they stay, unread,
+    `keep` names pages that are in the folder already as they should be (kb serve's build after
+    an edit vouches for the pages it did not render, see pipeline.ServeBuilds): they stay, unread,
     and are reported unchanged. Without `delete_stale` (an edit that adds or removes no page),
     the folder is not listed for files that no page claims.
     """

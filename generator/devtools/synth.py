@@ -1,6 +1,6 @@
 """Synthetic knowledge bases of any size, shaped like the real one, for measuring the build.
 
-`kb bench` needs knowledge bases of 100, 1,000 and 10,000 records that look like the real one
+`kb-dev bench` needs knowledge bases of 100, 1,000 and 10,000 records that look like the real one
 to every stage of the build: the same kinds in a market-like mix, several citations and
 `[[links]]` per record, status histories, partial dates, sources that cite sources, text of
 realistic length, and a few names with accents and apostrophes. Nothing here is a fact: names
@@ -205,7 +205,7 @@ class SynthRecord:
 
 
 class SynthError(Exception):
-    """A request `kb synth` refuses (unsafe output folder, too few entities)."""
+    """A request `kb-dev synth` refuses (unsafe output folder, too few entities)."""
 
 
 def kind_counts(entities: int) -> dict[str, int]:
@@ -848,7 +848,7 @@ def synthesize(entities: int, seed: int = 0) -> dict[str, str]:
 
 def repository_root() -> Path:
     """The checkout this package runs from: where mkdocs.yml and content/ live."""
-    return Path(__file__).resolve().parent.parent
+    return Path(__file__).resolve().parents[2]
 
 
 def check_output_folder(out: Path, force: bool) -> None:
@@ -869,7 +869,7 @@ def check_output_folder(out: Path, force: bool) -> None:
         raise SynthError(f"{out} is not empty: choose an empty folder, or pass --force")
     if facts.exists() and not (facts / MARKER_FILE).exists():
         raise SynthError(
-            f"{facts} holds facts that kb synth did not write; --force replaces only "
+            f"{facts} holds facts that kb-dev synth did not write; --force replaces only "
             "synthetic facts, so choose another folder"
         )
 

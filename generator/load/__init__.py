@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
-import functools
 import os
 import stat
 from collections.abc import Iterator
@@ -30,11 +29,9 @@ from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import AliasEvent
 
+from ..problems import Problem, ProblemCollector, printable
+from ..schema import SchemaSet
 from .cache import RecordCache, content_key
-from .fastload import read_plain_data
-from .parallel import ForkedWorkers, parallel_jobs, split
-from .problems import Problem, ProblemCollector, printable
-from .schema import SchemaSet
 
 FACT_SUFFIX = ".yaml"
 # A generous bound: the largest real fact file is a few KB. Larger files are refused unread, so
@@ -79,7 +76,7 @@ class FactFile:
     # 1-based (line, column) of keys and values, by field path; filled while copying the tree.
     key_positions: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
     value_positions: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
-    # True when the data came from the fast path or the cache, which keep no positions: the
+    # True when the data came from the cache, which keeps no positions: the
     # first `position()` reads them with the round-trip parser (only files with a problem).
     positions_pending: bool = False
     # A hash of the file's bytes, when the loader was given a cache (cache.content_key).
@@ -115,25 +112,8 @@ class FactFile:
         self.positions_pending = False
         try:
             _TreeCopier(self).copy(new_fact_yaml().load(self.text), ())
-        except Exception:  # noqa: BLE001 - the fast path read it; tests hold both to agree
+        except Exception:  # noqa: BLE001 - the cache had it from this very text
             pass  # positions then fall back to the top of the file, never a traceback
-
-    # What reading the file sets (read_fact_file), as a forked reader sends it back.
-    _READ_STATE = (
-        "text",
-        "data",
-        "positions_pending",
-        "digest",
-        "key_positions",
-        "value_positions",
-    )
-
-    def read_state(self) -> tuple:
-        return tuple(getattr(self, name) for name in self._READ_STATE)
-
-    def set_read_state(self, state: tuple) -> None:
-        for name, value in zip(self._READ_STATE, state, strict=True):
-            setattr(self, name, value)
 
     def problem(
         self,
@@ -635,18 +615,6 @@ def read_fact_file(
             "file-empty",
         )
         return
-    # Fast path first (fastload.py): a C parser, and no positions until a problem needs them.
-    # Files it is not sure of (None) are read the careful way below.
-    # NOTE: nesting is bounded at half the careful reader's limit, so that a file the fast
-    # path accepts is always within it, however the two count levels.
-    fact.data = read_plain_data(
-        text, MAX_VALUES_PER_FILE, MAX_TEXT_PER_FILE, MAX_NESTING_DEPTH // 2
-    )
-    if fact.data is not None:
-        fact.positions_pending = True
-        if cache is not None and len(collector.problems) == problems_before:
-            cache.put(cache_key, fact.data)
-        return
     try:
         tree = new_fact_yaml().load(text)
     except MarkedYAMLError as error:
@@ -723,7 +691,7 @@ def find_fact_files(
     facts_dir: Path, root: Path, schemas: SchemaSet, collector: ProblemCollector
 ) -> list[FactFile]:
     """Every `<kind plural>/<id>.yaml` under facts/, in a stable order; strays are reported."""
-    from .suggest import did_you_mean  # local: suggest is tiny and only needed here on error
+    from ..suggest import did_you_mean  # local: suggest is tiny and only needed here on error
 
     facts: list[FactFile] = []
     if facts_dir.is_symlink():
@@ -859,65 +827,6 @@ def load_facts(
     With a `cache` (cache.py), unchanged files are not parsed again; the caller saves it.
     """
     facts = find_fact_files(root / "facts", root, schemas, collector)
-    jobs = parallel_jobs(len(facts), PARALLEL_MIN_FILES)
-    if jobs <= 1:
-        for fact in facts:
-            read_fact_file(fact, collector, cache)
-        return facts
-    shares = split(facts, jobs)
-    calls = [functools.partial(_read_share, share, cache) for share in shares[1:]]
-    with ForkedWorkers(calls) as workers:
-        for fact in shares[0]:
-            read_fact_file(fact, collector, cache)
-        read_elsewhere = workers.results()
-    for share, (states, problems, uses) in zip(shares[1:], read_elsewhere, strict=True):
-        collector.extend(problems)
-        for fact, state in zip(share, states, strict=True):
-            fact.set_read_state(state)
-            if cache is not None and fact.digest in uses.hits:
-                fact.data = cache.get(fact.digest)  # this process's copy: none was sent
-            elif cache is not None and fact.digest in uses.puts:
-                cache.put(fact.digest, fact.data)
+    for fact in facts:
+        read_fact_file(fact, collector, cache)
     return facts
-
-
-# Fact files are read by several processes when there are at least this many (and the machine
-# has several cores): a worker reads 1,000 files in about 0.3 s, and starting one and sending
-# their data back costs less than a tenth of that.
-PARALLEL_MIN_FILES = 2_000
-
-
-class _CacheUses:
-    """A forked worker's view of the build's cache: it reads its copy, and notes the files it
-    found there (their data is not sent back) and those it would add (the main process adds
-    them to the cache it saves)."""
-
-    def __init__(self, cache: RecordCache):
-        self.entries = cache.entries
-        self.hits: set[str] = set()
-        self.puts: set[str] = set()
-
-    def get(self, key: str) -> dict | None:
-        data = self.entries.get(key)
-        if data is not None:
-            self.hits.add(key)
-        return data
-
-    def put(self, key: str, data: dict) -> None:
-        self.puts.add(key)
-
-
-def _read_share(
-    share: list[FactFile], cache: RecordCache | None
-) -> tuple[list[tuple], list[Problem], _CacheUses | None]:
-    """In a forked worker: a share of the fact files read as `read_fact_file` reads them."""
-    collector = ProblemCollector()
-    uses = _CacheUses(cache) if cache is not None else None
-    for fact in share:
-        read_fact_file(fact, collector, uses)
-    if uses is not None:
-        for fact in share:
-            if fact.digest in uses.hits:
-                fact.data = None  # the main process takes it from its own copy of the cache
-        uses.entries = {}  # the cache itself must not travel back
-    return [fact.read_state() for fact in share], collector.problems, uses

@@ -13,9 +13,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from .load import FactFile, FieldPath
-from .problems import ProblemCollector
-from .schema import FieldSpec, KindSchema
+from ..load import FactFile, FieldPath
+from ..problems import ProblemCollector
+from ..schema import FieldSpec, KindSchema
 
 # A line holding more than a comment, with ` #` in it: only such files need positions (the
 # fast loader leaves them to be computed, which costs a second parse).

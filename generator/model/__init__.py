@@ -26,16 +26,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from .dates import PartialDate
-from .load import FieldPath
-from .schema import FieldSpec, KindSchema, SchemaSet
-from .validate import LINK, CheckedFacts, CheckedRecord, Reference
+from ..dates import PartialDate
+from ..load import FieldPath
+from ..schema import FieldSpec, KindSchema, SchemaSet
+from ..validate import LINK, CheckedFacts, CheckedRecord, Reference
 
 QUOTE_LABEL_WORDS = 10
-# Set by incremental.py while a page whose dependencies are recorded field by field renders:
-# called with (record id, top-level field name) for every field read through `Record.get` and
-# `Record.text`. None the rest of the time.
-FIELD_READS: Any = None
 
 
 @dataclass(frozen=True)
@@ -138,8 +134,6 @@ class Record:
         return ("".join(ch for ch in folded if not unicodedata.combining(ch)), self.id)
 
     def get(self, name: str, default: Any = None) -> Any:
-        if FIELD_READS is not None:
-            FIELD_READS(self.id, name)
         return self.values.get(name, default)
 
     def claims_of(self, *path: str | int) -> list[Claim]:
@@ -164,8 +158,6 @@ class Record:
         return self.dates.get(tuple(path))
 
     def text(self, *path: str | int) -> RichText | None:
-        if FIELD_READS is not None and path:
-            FIELD_READS(self.id, path[0])
         return self.texts.get(tuple(path))
 
     @property
@@ -211,8 +203,7 @@ class KnowledgeBase:
     citations_of_source: dict[str, list[CitationUse]]
     timeline: list[DatedEntry]
     # `referring`'s answers: a page asks for the same list more than once (its sections and
-    # its diagram). Valid as long as the model: an edit applied in place (update_record)
-    # changes no reference and no date, so no list and no order.
+    # its diagram). Valid as long as the model, which never changes once built.
     _referring: dict[tuple, list[Record]] = field(default_factory=dict, repr=False)
 
     def get(self, record_id: str) -> Record | None:
@@ -452,36 +443,3 @@ def _get_path(data: Any, path: FieldPath) -> Any:
     for step in path:
         data = data[step]
     return data
-
-
-def update_record(kb: KnowledgeBase, record: Record, checked: CheckedRecord) -> None:
-    """Give `record` the data of its edited fact file, in place, with what derives from it.
-
-    Only for an edit that leaves the record's id, label, dates and references as they were
-    (incremental.apply_edits checks that): then no other record, no list order and no backlink
-    changes, and only the record's own derived fields, its citations and its timeline entries
-    are rebuilt here. The loaded data is replaced, never mutated.
-    """
-    data = checked.fact.data
-    record.data = data
-    record.references = list(checked.references)
-    _derive_from_data(record, checked)
-    for reference in record.references:
-        if reference.in_text or reference.path[-1] not in ("source", "via"):
-            continue
-        citation_path = reference.path[:-1]
-        uses = kb.citations_of_source[reference.target]
-        for index, use in enumerate(uses):
-            if use.record is record and use.path == citation_path:
-                uses[index] = CitationUse(
-                    record=record, path=citation_path, citation=_get_path(data, citation_path)
-                )
-    if record.kind != "source" and record.dates:
-        for index, entry in enumerate(kb.timeline):
-            if entry.record is record:
-                kb.timeline[index] = DatedEntry(
-                    date=record.dates[entry.path],
-                    record=record,
-                    path=entry.path,
-                    what=_describe_dated(record, entry.path),
-                )

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
-from .load import FactFile
-from .problems import ProblemCollector
-from .textmatch import normalize
+from ..load import FactFile
+from ..problems import ProblemCollector
+from ..textmatch import normalize
 
 
 class _Record(Protocol):  # validate.CheckedRecord, without importing validate (no cycle)

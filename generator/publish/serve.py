@@ -3,8 +3,8 @@
 Two loops run side by side in one process:
 
 - ours: a watchdog observer on the knowledge base's inputs (facts/, content/, templates/,
-  schemas/, CONTRIBUTING.md). On a change it waits for the writes to settle, then runs the same
-  `build_markdown` as `kb build`, which rewrites only the pages whose bytes changed.
+  schemas/, CONTRIBUTING.md). On a change it waits for the writes to settle, then rebuilds the
+  Markdown (pipeline.ServeBuilds), rewriting only the pages whose bytes changed.
 - mkdocs' own development server (`mkdocs serve --dirty`, through its Python API) on the build
   folder: it sees those rewritten pages, rebuilds only them, and reloads the browser.
 
@@ -30,12 +30,14 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from .build import ROOT_PAGES, BuildError, MarkdownResult, build_markdown, mkdocs_config_file
-from .escape import FrontMatterError
-from .pipeline import Project
-from .problems import format_report, printable
-from .render import DuplicatePageError, TemplateUsageError
-from .write import TEMP_PREFIX, UnsafePagePath
+from ..pipeline import MarkdownResult, ServeBuilds
+from ..problems import format_report, printable
+from ..project import BuildError, Project
+from ..render.carried import ROOT_PAGES
+from ..render.escape import FrontMatterError
+from ..render.render import DuplicatePageError, TemplateUsageError
+from ..write import TEMP_PREFIX, UnsafePagePath
+from . import mkdocs_config_file
 
 # Folders whose files are inputs of the Markdown (watched recursively), and single files.
 INPUT_FOLDERS = ("facts", "content", "templates", "schemas")
@@ -91,6 +93,7 @@ class MarkdownRegenerator:
         self._paths: set[Path] | None = set()
         self._paths_lock = threading.Lock()
         self._thread = threading.Thread(target=self._loop, name="kb regenerate", daemon=True)
+        self.builds = ServeBuilds(project)
 
     def start(self) -> None:
         self._thread.start()
@@ -129,9 +132,9 @@ class MarkdownRegenerator:
     def regenerate(self) -> MarkdownResult | None:
         """One render of the whole knowledge base; reports errors instead of raising them."""
         try:
-            # The watcher says which files changed: a fact edit is applied without listing
-            # every input (build.build_after_edit); anything else builds as kb build does.
-            result = build_markdown(self.project, changed=self._take_paths())
+            # The watcher says which files changed: after an edit of fact files only the
+            # pages it can change are rendered (pipeline.ServeBuilds).
+            result = self.builds.build(self._take_paths())
         except REPORTED_ERRORS as error:
             say(f"{error}")
             say("still serving the last good site.")

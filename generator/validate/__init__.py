@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from .dates import DateError, PartialDate, parse_date
+from ..dates import DateError, PartialDate, parse_date
+from ..load import FactFile, FieldPath
+from ..problems import Problem, ProblemCollector
+from ..schema import FieldSpec, KindSchema, RoleSet, SchemaSet, yaml_inline
+from ..suggest import closest, did_you_mean, likely_typo
 from .duplicate_quotes import check_duplicate_quotes
-from .load import FactFile, FieldPath
 from .plain_comments import check_comments_cutting_values
-from .problems import Problem, ProblemCollector
-from .schema import FieldSpec, KindSchema, RoleSet, SchemaSet, yaml_inline
-from .suggest import closest, did_you_mean, likely_typo
 
 # \Z, not $: `$` also matches before a final newline, and "acme\n" is not an id.
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*\Z")
@@ -1214,34 +1214,14 @@ class _KnowledgeBaseChecker:
 
 
 def check_files(
-    facts: list[FactFile],
-    schemas: SchemaSet,
-    collector: ProblemCollector,
-    memo: dict | None = None,
+    facts: list[FactFile], schemas: SchemaSet, collector: ProblemCollector
 ) -> CheckedFacts:
-    """Pass 1 over every readable fact file.
-
-    `memo` (kept by a long-running build, see incremental.py) holds each file's pass-1 result
-    by its path and content: a file unchanged since the last run is not checked again, and
-    its problems are reported as they were.
-    """
+    """Pass 1 over every readable fact file."""
     records = []
-    remembered: dict = {}
     for fact in facts:
-        key = (fact.rel, fact.digest) if memo is not None and fact.digest else None
-        if key is not None and key in memo:
-            record, problems = remembered[key] = memo[key]
-            collector.extend(problems)
-        else:
-            before = len(collector.problems)
-            record = check_record(fact, schemas, collector)
-            if key is not None:
-                remembered[key] = (record, collector.problems[before:])
+        record = check_record(fact, schemas, collector)
         if record is not None:
             records.append(record)
-    if memo is not None:
-        memo.clear()
-        memo.update(remembered)
     return CheckedFacts(records=records)
 
 

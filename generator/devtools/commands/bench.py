@@ -1,10 +1,11 @@
-"""Measure how the build scales: synthetic knowledge bases of 100, 1,000 and 10,000 records.
+"""Measure what a person waits for: synthetic knowledge bases of 100, 1,000 and 10,000 records.
 
-Prints one table (generator cold per stage, the PyYAML C parse floor and the ratio to it, warm
-and incremental builds, mkdocs build time, page and search index sizes, peak memory), then the
-performance targets marked met or missed, and writes the figures as JSON to build/bench/.
-Every figure is the median of --runs runs, each in a fresh process. A full run takes tens of
-minutes on two cores, most of it mkdocs at 10,000 records: --skip-mkdocs-10000 leaves that out.
+Prints one table (the full `kb build` against the floor of as many one-line Material pages,
+the generator cold per stage and warm, kb serve from a saved fact file to the browser showing
+it, page and search sizes, peak memory), then the targets marked met or missed, and writes the
+figures as JSON to build/bench/. Every figure is the median of --runs runs, each in a fresh
+process. A full run takes tens of minutes on two cores, most of it mkdocs at 10,000 records:
+--skip-mkdocs-10000 leaves that out.
 """
 
 from __future__ import annotations
@@ -45,17 +46,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=None,
         metavar="RUNS",
-        help="runs of the mkdocs build per size (default: as --runs)",
+        help="runs of the full build (and its floor) per size (default: as --runs)",
     )
     parser.add_argument(
         "--skip-mkdocs-10000",
         action="store_true",
-        help="leave out the mkdocs build at 10,000 records (minutes on two cores)",
+        help="leave out the full build at 10,000 records (minutes on two cores)",
     )
     parser.add_argument(
         "--skip-mkdocs",
         action="store_true",
-        help="leave out every mkdocs build (generator figures only)",
+        help="leave out every full build and kb serve (generator figures only)",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic data")
     parser.add_argument(
@@ -72,7 +73,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.runs < 1 or (args.mkdocs_runs is not None and args.mkdocs_runs < 1):
-        print("kb bench: --runs and --mkdocs-runs must be at least 1", file=sys.stderr)
+        print("kb-dev bench: --runs and --mkdocs-runs must be at least 1", file=sys.stderr)
         return 2
     skipped = set(args.sizes) if args.skip_mkdocs else set()
     if args.skip_mkdocs_10000:

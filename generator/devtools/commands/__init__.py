@@ -1,0 +1,1 @@
+"""`kb-dev` subcommands, one module each (see devtools/cli.py)."""
