@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.render import page_url, relative_url
+from generator.render.render import page_url, relative_url
 from tests.conftest import REPO_ROOT, run_kb
 from tests.test_golden import EXPECTED, copy_fixture
 
