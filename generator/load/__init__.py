@@ -32,6 +32,7 @@ from ruamel.yaml.events import AliasEvent
 from ..problems import Problem, ProblemCollector, printable
 from ..schema import SchemaSet
 from .cache import RecordCache, content_key
+from .fastload import read_plain_data
 
 FACT_SUFFIX = ".yaml"
 # A generous bound: the largest real fact file is a few KB. Larger files are refused unread, so
@@ -614,6 +615,18 @@ def read_fact_file(
             "(`kb new KIND ID` writes a template)",
             "file-empty",
         )
+        return
+    # Fast path first (fastload.py): a C parser, and no positions until a problem needs them.
+    # Files it is not sure of (None) are read the careful way below.
+    # NOTE: nesting is bounded at half the careful reader's limit, so that a file the fast
+    # path accepts is always within it, however the two count levels.
+    fact.data = read_plain_data(
+        text, MAX_VALUES_PER_FILE, MAX_TEXT_PER_FILE, MAX_NESTING_DEPTH // 2
+    )
+    if fact.data is not None:
+        fact.positions_pending = True
+        if cache is not None and len(collector.problems) == problems_before:
+            cache.put(cache_key, fact.data)
         return
     try:
         tree = new_fact_yaml().load(text)
