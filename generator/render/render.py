@@ -348,21 +348,23 @@ class PageContext:
 
     # Text ----------------------------------------------------------------------------------
 
-    def rich(self, text: RichText | None, empty: str = "") -> Markup:
-        """Prose as Markdown: [[links]] as links, every plain run escaped."""
-        if not text:
-            return _md(empty)
+    def _rich(self, text: RichText, escape_text: Callable[[str], str], link) -> Markup:
+        """Text with its [[links]] as links: each plain run through `escape_text`."""
         out = []
         for piece in text:
             if isinstance(piece, Link):
                 target = self.kb.get(piece.target)
                 if target is None:  # validation rejects this; never print a raw id
-                    out.append(escape.md_text(piece.label or piece.target))
+                    out.append(escape_text(piece.label or piece.target))
                 else:
-                    out.append(self.link(target, piece.label))
+                    out.append(link(target, piece.label))
             else:
-                out.append(_with_edge_spaces(piece, escape.md_text(piece)))
+                out.append(_with_edge_spaces(piece, escape_text(piece)))
         return _safe("".join(out))
+
+    def rich(self, text: RichText | None, empty: str = "") -> Markup:
+        """Prose as Markdown: [[links]] as links, every plain run escaped."""
+        return self._rich(text, escape.md_text, self.link) if text else _md(empty)
 
     def text(self, record: Record, *path: str | int, empty: str = "") -> Markup:
         """A text field as Markdown prose."""
@@ -370,19 +372,7 @@ class PageContext:
 
     def rich_html(self, text: RichText | None, empty: str = "") -> Markup:
         """Text with [[links]] for inside an HTML block (a table cell): links as <a>."""
-        if not text:
-            return _h(empty)
-        out = []
-        for piece in text:
-            if isinstance(piece, Link):
-                target = self.kb.get(piece.target)
-                if target is None:  # validation rejects this; never print a raw id
-                    out.append(escape.html_text(piece.label or piece.target))
-                else:
-                    out.append(self.a(target, piece.label))
-            else:
-                out.append(_with_edge_spaces(piece, escape.html_text(piece)))
-        return _safe("".join(out))
+        return self._rich(text, escape.html_text, self.a) if text else _h(empty)
 
     def text_html(self, record: Record, *path: str | int, empty: str = "") -> Markup:
         """A text field for inside an HTML block."""
