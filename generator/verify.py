@@ -15,13 +15,12 @@ in the fact file, with the closest passage of the text and the line it is on.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from .load import FactFile, FieldPath
 from .problems import Problem
 from .textmatch import normalize, normalize_with_offsets
+from .validate import citations_in
 
 # The closest passage is searched among windows starting at each word; on a long text only
 # every few words (a book-length source would otherwise take minutes).
@@ -37,20 +36,6 @@ class Excerpt:
     text: str
 
 
-def _citations(value: Any, path: FieldPath) -> Iterator[tuple[FieldPath, dict]]:
-    """Every citation in `value`, however deeply nested, with its path."""
-    if isinstance(value, dict):
-        for key, child in value.items():
-            if key == "citations" and isinstance(child, list):
-                for index, citation in enumerate(child):
-                    if isinstance(citation, dict):
-                        yield path + (key, index), citation
-            yield from _citations(child, path + (key,))
-    elif isinstance(value, list):
-        for index, child in enumerate(value):
-            yield from _citations(child, path + (index,))
-
-
 def excerpts_citing(facts: list[FactFile], source_id: str) -> list[Excerpt]:
     """The excerpts and quote texts taken from `source_id`, in file order."""
     found = []
@@ -58,7 +43,7 @@ def excerpts_citing(facts: list[FactFile], source_id: str) -> list[Excerpt]:
         if not isinstance(fact.data, dict):
             continue
         cites_it = False
-        for path, citation in _citations(fact.data, ()):
+        for path, citation in citations_in(fact.data):
             if source_id not in (citation.get("source"), citation.get("via")):
                 continue
             cites_it = True

@@ -18,6 +18,7 @@ import functools
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -665,6 +666,22 @@ class _RecordChecker:
         self.check_mapping(spec.fields, value, path)
 
 
+def citations_in(value: Any, path: FieldPath = ()) -> Iterator[tuple[FieldPath, dict]]:
+    """Every citation in loaded data, however deeply nested (a claim's, a status step's), with
+    its field path."""
+    if isinstance(value, dict):
+        for key, child in value.items():
+            if key == "citations" and isinstance(child, list):
+                for index, citation in enumerate(child):
+                    if isinstance(citation, dict):
+                        yield path + (key, index), citation
+            else:
+                yield from citations_in(child, path + (key,))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from citations_in(child, path + (index,))
+
+
 def _is_claim(value: Any) -> bool:
     return isinstance(value, dict) and "value" in value
 
@@ -1070,21 +1087,7 @@ class _KnowledgeBaseChecker:
 
     def _citations(self, record: CheckedRecord):
         """Every citation in the record, with its field path: top level and nested ones."""
-
-        def walk(value: Any, path: FieldPath):
-            if isinstance(value, dict):
-                for key, child in value.items():
-                    if key == "citations" and isinstance(child, list):
-                        for index, citation in enumerate(child):
-                            if isinstance(citation, dict):
-                                yield path + (key, index), citation
-                    else:
-                        yield from walk(child, path + (key,))
-            elif isinstance(value, list):
-                for index, child in enumerate(value):
-                    yield from walk(child, path + (index,))
-
-        yield from walk(record.fact.data, ())
+        yield from citations_in(record.fact.data)
 
     def _source(self, source_id: Any) -> CheckedRecord | None:
         if not isinstance(source_id, str):
