@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .load import FactFile, load_facts
-from .load.cache import RecordCache
 from .model import KnowledgeBase, build_model
 from .problems import ProblemCollector
 from .project import BuildError, Project, find_project_root
@@ -84,18 +83,16 @@ def timed(timings: dict[str, float] | None, stage: str) -> Iterator[None]:
 def check_project(
     project: Project,
     schemas: SchemaSet | None = None,
-    cache: RecordCache | None = None,
     timings: dict[str, float] | None = None,
 ) -> CheckOutcome:
     """Load and validate every fact; build the model only if no error was found.
 
-    `cache` (parsed files by content) saves parsing unchanged files again; `timings` receives
-    the seconds each stage took.
+    `timings` receives the seconds each stage took.
     """
     schemas = schemas or default_schemas()
     collector = ProblemCollector()
     with timed(timings, "load"):
-        facts = load_facts(project.root, schemas, collector, cache)
+        facts = load_facts(project.root, schemas, collector)
     with timed(timings, "validate"):
         checked = check_files(facts, schemas, collector)
         check_across_files(checked, facts, schemas, collector)
@@ -108,7 +105,6 @@ def build_markdown(
     project: Project,
     write: bool = True,
     timings: dict[str, float] | None = None,
-    cache: RecordCache | None = None,
 ) -> MarkdownResult:
     """Validate, then render every page and write build/docs/ (unless `write` is False).
 
@@ -119,8 +115,7 @@ def build_markdown(
     from .render.carried import carried_pages
     from .render.render import render_pages
 
-    cache = cache or RecordCache(project.cache_dir)
-    outcome = check_project(project, cache=cache, timings=timings)
+    outcome = check_project(project, timings=timings)
     result = MarkdownResult(check=outcome)
     if outcome.knowledge_base is None:
         return result
@@ -133,7 +128,6 @@ def build_markdown(
     if write:
         with timed(timings, "write"):
             result.report = write_pages(project.build_dir, result.pages)
-            cache.save()
     return result
 
 
@@ -170,7 +164,6 @@ class ServeBuilds:
 
     def __init__(self, project: Project):
         self.project = project
-        self.cache = RecordCache(project.cache_dir)
         self.last_model: KnowledgeBase | None = None
         self.last_pages: dict[str, str | bytes] = {}
 
@@ -185,7 +178,7 @@ class ServeBuilds:
         )
         if not facts_only or self.last_model is None:
             return self._build_everything(timings)
-        outcome = check_project(self.project, cache=self.cache, timings=timings)
+        outcome = check_project(self.project, timings=timings)
         result = MarkdownResult(check=outcome)
         if outcome.knowledge_base is None:
             return result
@@ -206,14 +199,13 @@ class ServeBuilds:
                 keep=self.last_pages.keys() - pages.keys(),
                 delete_stale=False,
             )
-            self.cache.save()
         self.last_model = outcome.knowledge_base
         self.last_pages.update(pages)
         result.pages = self.last_pages
         return result
 
     def _build_everything(self, timings: dict[str, float] | None) -> MarkdownResult:
-        result = build_markdown(self.project, timings=timings, cache=self.cache)
+        result = build_markdown(self.project, timings=timings)
         if result.ok:
             self.last_model = result.check.knowledge_base
             self.last_pages = dict(result.pages)

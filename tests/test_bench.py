@@ -19,7 +19,7 @@ TABLE_ROWS = [
     "generator cold (s)",
     *(f"  {stage} (s)" for stage in STAGES),
     "generator share of the full build",
-    "generator warm, cache filled (s)",
+    "generator warm, build folder written (s)",
     "kb serve: edit shown in browser (s)",
     "entity page HTML, median (KB)",
     "search index, all files (MB)",

@@ -166,26 +166,3 @@ def test_a_page_changed_or_deleted_in_build_docs_is_written_again(knowledge_base
         [page.relative_to(docs).as_posix(), "people/index.md"]
     )
     assert page.read_bytes() == original and index.exists()
-
-
-@pytest.mark.parametrize("damage", ["truncate", "garbage", "other-shape"])
-def test_a_damaged_cache_is_ignored_and_rebuilt(knowledge_base, tmp_path, damage):
-    project = Project(knowledge_base)
-    build_markdown(project)
-    for cached in (knowledge_base / ".cache").glob("*.json"):
-        raw = cached.read_bytes()
-        if damage == "truncate":
-            cached.write_bytes(raw[: len(raw) // 2])
-        elif damage == "garbage":
-            cached.write_bytes(b"\x00\xff not json")
-        else:  # valid checksum, unexpected content
-            from generator.load.cache import write_checked_json
-
-            write_checked_json(cached, {"format": 1, "records": {"x": 1}, "inputs": [1]})
-    random_edit(knowledge_base, random.Random(5), 0)
-    result = build_markdown(project)
-    assert result.ok
-    assert tree(knowledge_base / "build" / "docs") == fresh_build(
-        knowledge_base, tmp_path / "scratch"
-    )
-    assert build_markdown(project).report.written == []  # and the cache works again

@@ -9,7 +9,7 @@ by `synth.py` under `build/bench/`, and every figure is the median of several ru
   plugin (Material's floor for that many pages), measured in the same run; the full build is
   given as a multiple of it;
 - generator: `build_markdown` cold (no cache) per stage (load, validate, model, render,
-  write) with the process's peak memory, and warm (the parsed-record cache filled): what the
+  write) with the process's peak memory, and warm (the build folder already written): what the
   cache buys every build after the first;
 - the site it built: the median HTML size of an entity page, Pagefind's index, and the bytes a
   reader's first search fetches, measured in Chromium;
@@ -573,7 +573,7 @@ def format_table(sizes: dict[int, dict]) -> str:
     for stage in STAGES:
         row(f"  {stage} (s)", lambda f, stage=stage: _seconds(f["cold_stages"][stage]))
     row("generator share of the full build", site("generator_share", lambda v: f"{v:.0%}"))
-    row("generator warm, cache filled (s)", lambda f: _seconds(f["warm_seconds"]))
+    row("generator warm, build folder written (s)", lambda f: _seconds(f["warm_seconds"]))
     row("  load (s)", lambda f: _seconds(f["warm_stages"]["load"]))
     row("kb serve: edit shown in browser (s)", lambda f: _seconds(f["serve_seconds"]))
     row(

@@ -31,7 +31,6 @@ from ruamel.yaml.events import AliasEvent
 
 from ..problems import Problem, ProblemCollector, printable
 from ..schema import SchemaSet
-from .cache import RecordCache, content_key
 from .fastload import read_plain_data
 
 FACT_SUFFIX = ".yaml"
@@ -77,11 +76,9 @@ class FactFile:
     # 1-based (line, column) of keys and values, by field path; filled while copying the tree.
     key_positions: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
     value_positions: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
-    # True when the data came from the cache, which keeps no positions: the
+    # True when the data came from the fast path (fastload.py), which keeps no positions: the
     # first `position()` reads them with the round-trip parser (only files with a problem).
     positions_pending: bool = False
-    # A hash of the file's bytes, when the loader was given a cache (cache.content_key).
-    digest: str | None = None
     # (text, its lines): split once per text, not once per problem (a hostile file can have
     # thousands of problems, and splitting a 256 KB text for each made the check quadratic).
     _lines: tuple[str, list[str]] | None = field(default=None, repr=False, compare=False)
@@ -113,7 +110,7 @@ class FactFile:
         self.positions_pending = False
         try:
             _TreeCopier(self).copy(new_fact_yaml().load(self.text), ())
-        except Exception:  # noqa: BLE001 - the cache had it from this very text
+        except Exception:  # noqa: BLE001 - the fast path read this very text
             pass  # positions then fall back to the top of the file, never a traceback
 
     def problem(
@@ -490,40 +487,8 @@ def _too_large_message(size: int, limit: int) -> str:
     )
 
 
-def _within_limits(data: Any) -> bool:
-    """Whether cached data is what reading a fact file can give: plain values (text, numbers,
-    booleans, null, lists, mappings with text keys), within the file limits on nesting,
-    values and text. The check runs on cached data only; files are bounded as they are read."""
-    values, text = MAX_VALUES_PER_FILE, MAX_TEXT_PER_FILE
-    pending: list[tuple[Any, int]] = [(data, 0)]
-    while pending:
-        value, depth = pending.pop()
-        values -= 1
-        if values < 0 or depth > MAX_NESTING_DEPTH:
-            return False
-        if isinstance(value, str):
-            text -= len(value)
-            if text < 0:
-                return False
-        elif isinstance(value, dict):
-            if not all(isinstance(key, str) for key in value):
-                return False
-            pending.extend((item, depth + 1) for item in value.values())
-        elif isinstance(value, list):
-            pending.extend((item, depth + 1) for item in value)
-        elif not (value is None or isinstance(value, bool | int | float)):
-            return False
-    return isinstance(data, dict)
-
-
-def read_fact_file(
-    fact: FactFile, collector: ProblemCollector, cache: RecordCache | None = None
-) -> None:
-    """Fill in `fact.text` and `fact.data`, or report why the file cannot be read.
-
-    With a `cache`, a file whose bytes read cleanly before is not parsed again, and a file that
-    reads cleanly now is remembered.
-    """
+def read_fact_file(fact: FactFile, collector: ProblemCollector) -> None:
+    """Fill in `fact.text` and `fact.data`, or report why the file cannot be read."""
 
     def file_problem(message: str, code: str, line=None, column=None, severity="error"):
         collector.add(fact.problem_at(line, column, message, code, severity=severity))
@@ -542,13 +507,6 @@ def read_fact_file(
         )
         file_problem(f"cannot be read ({reason}): {fix}", "file-unreadable")
         return
-    cache_key = fact.digest = content_key(raw) if cache is not None else None
-    if cache is not None and (cached := cache.get(cache_key)) is not None:
-        if _within_limits(cached):
-            fact.text, fact.data, fact.positions_pending = raw.decode("utf-8"), cached, True
-            return
-        # Data no file could have given (a damaged cache): read the file afresh.
-    problems_before = len(collector.problems)
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         file_problem(
             "UTF-16 text (it starts with a UTF-16 byte-order mark): save the file as UTF-8",
@@ -625,8 +583,6 @@ def read_fact_file(
     )
     if fact.data is not None:
         fact.positions_pending = True
-        if cache is not None and len(collector.problems) == problems_before:
-            cache.put(cache_key, fact.data)
         return
     try:
         tree = new_fact_yaml().load(text)
@@ -696,8 +652,6 @@ def read_fact_file(
             )
         )
         fact.data = None
-    if fact.data is not None and cache is not None and len(collector.problems) == problems_before:
-        cache.put(cache_key, fact.data)
 
 
 def find_fact_files(
@@ -833,13 +787,9 @@ def load_facts(
     root: Path,
     schemas: SchemaSet,
     collector: ProblemCollector,
-    cache: RecordCache | None = None,
 ) -> list[FactFile]:
-    """Find and read every fact file under `root/facts`. Unreadable files have data None.
-
-    With a `cache` (cache.py), unchanged files are not parsed again; the caller saves it.
-    """
+    """Find and read every fact file under `root/facts`. Unreadable files have data None."""
     facts = find_fact_files(root / "facts", root, schemas, collector)
     for fact in facts:
-        read_fact_file(fact, collector, cache)
+        read_fact_file(fact, collector)
     return facts
