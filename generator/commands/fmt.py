@@ -59,10 +59,7 @@ def run(args: argparse.Namespace) -> int:
     formatter = FactFormatter()
     schemas = default_schemas().by_plural
     changed: list[str] = []
-    failed: list[str] = []
-    for path in missing:
-        print(f"{printable(_shown(path, project))}: no such file or folder")
-        failed.append(str(path))
+    failed: list[str] = list(missing)
     for path in files:
         shown = _shown(path, project)
         if path.is_symlink():
@@ -136,8 +133,9 @@ def _linked_folder(project: Project, paths: list[Path]) -> Path | None:
 
 def files_to_rewrite(given: list[Path]) -> tuple[Project, list[Path], list[Path]] | None:
     """The knowledge base, and the fact files a command that rewrites them may touch (with
-    the paths given that do not exist), or None, said why, when a folder on the way is a link:
-    through a linked facts/ (or kind folder) a rewrite could reach files anywhere."""
+    the paths given that do not exist, each reported), or None, said why, when a folder on the
+    way is a link: through a linked facts/ (or kind folder) a rewrite could reach files
+    anywhere."""
     start = given[0] if given else Path.cwd()
     project = Project(find_project_root(start))
     paths = [path.absolute() for path in given] or [project.facts_dir]
@@ -147,7 +145,9 @@ def files_to_rewrite(given: list[Path]) -> tuple[Project, list[Path], list[Path]
         print(printable(f"{_shown(linked, project)}: {message}"))
         return None
     files, missing = _collect_files(paths)
-    return project, files, missing
+    for path in missing:
+        print(f"{printable(_shown(path, project))}: no such file or folder")
+    return project, files, [str(path) for path in missing]
 
 
 def _collect_files(paths: list[Path]) -> tuple[list[Path], list[Path]]:

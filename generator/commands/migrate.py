@@ -70,10 +70,7 @@ def run(args: argparse.Namespace) -> int:
     schemas = default_schemas().by_plural
     context = MigrationContext(organization_roles=organization_roles(project))
     changed: list[str] = []
-    failed: list[str] = []
-    for path in missing:
-        print(f"{printable(_shown(path, project))}: no such file or folder")
-        failed.append(str(path))
+    failed: list[str] = list(missing)
     for path in files:
         shown = _shown(path, project)
         schema = schemas.get(path.parent.name)

@@ -10,6 +10,7 @@ derived, computed here and nowhere else:
 - `texts`          every text field, split into plain runs and `Link`s, by field path
 - `values`         the data with every key fact (a claim field) as its value to show: the
                    preferred claim's, else the first normal one's (`get` reads these)
+- `role_set`       (relationships) the roles, sentence and direction its type gives its parties
 - `claims`         every key fact's claims (`Claim`: value, rank, reason, own citations), by
                    field path, in the order written; a bare value is one claim without citations
 - `references`     outgoing references (fields and [[links]])
@@ -28,7 +29,7 @@ from typing import Any
 
 from ..dates import PartialDate
 from ..load import FieldPath
-from ..schema import FieldSpec, KindSchema, SchemaSet
+from ..schema import FieldSpec, KindSchema, RoleSet, SchemaSet
 from ..validate import LINK, CheckedFacts, CheckedRecord, Reference
 
 QUOTE_LABEL_WORDS = 10
@@ -139,14 +140,22 @@ class Record:
     def claims_of(self, *path: str | int) -> list[Claim]:
         return self.claims.get(tuple(path), [])
 
+    @property
+    def role_set(self) -> RoleSet | None:
+        """The roles, sentence and direction its type gives its parties (a relationship's);
+        None for a record whose kind or type has none."""
+        spec = self.schema.fields.get("parties")
+        if spec is None or spec.type != "roles":
+            return None
+        return self.schema.fields[spec.roles_from].value_roles.get(self.get(spec.roles_from))
+
     def parties(self) -> list[tuple[str, list[str]]]:
         """(role, ids) for a record whose parties have roles, in the order its type lists the
         roles; [] for a record without parties."""
-        spec = self.schema.fields.get("parties")
         by_role = self.values.get("parties")
-        if spec is None or spec.type != "roles" or not isinstance(by_role, dict):
+        if not isinstance(by_role, dict):
             return []
-        role_set = self.schema.fields[spec.roles_from].value_roles.get(self.get(spec.roles_from))
+        role_set = self.role_set
         order = list(role_set.roles) if role_set else list(by_role)
         return [
             (role, [by_role[role]] if isinstance(by_role[role], str) else list(by_role[role]))

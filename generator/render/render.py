@@ -676,8 +676,7 @@ class PageContext:
     def relationship_sentence(self, relationship: Record) -> Markup:
         """The relationship told by its type's sentence: 'FBI, CIA and NSA warning against
         Huawei and ZTE'. Empty for a type without one."""
-        type_spec = relationship.schema.fields.get("type")
-        role_set = type_spec.value_roles.get(relationship.get("type")) if type_spec else None
+        role_set = relationship.role_set
         if role_set is None:
             return _safe("")
         by_role = dict(relationship.parties())
@@ -968,8 +967,7 @@ def neighbour_edges(kb: KnowledgeBase, record: Record) -> list[Edge]:
 
 
 def _directed(relationship: Record) -> bool:
-    type_spec = relationship.schema.fields.get("type")
-    role_set = type_spec.value_roles.get(relationship.get("type")) if type_spec else None
+    role_set = relationship.role_set
     return role_set.directed if role_set else True
 
 
