@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.devtools.synth import write_knowledge_base
+from devtools.synth import write_knowledge_base
 from generator.pipeline import Project, ServeBuilds, build_markdown
 from generator.render.after_edit import render_after_edit
 
