@@ -150,7 +150,7 @@ def test_front_matter_is_data_not_structure(hostile_kb: Path):
         block, _, _ = text[4:].partition("\n---\n")
         front = yaml.safe_load(block)
         assert isinstance(front, dict)
-        assert set(front) <= {"title", "description", "kind", "aliases"}, page
+        assert set(front) <= {"title", "description", "kind", "aliases", "diagram"}, page
         # The theme prints them into the page's HTML as they are (overrides/main.html too).
         for value in (
             front.get("title", ""),

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.render.render import page_url, relative_url
+from generator.render.render import page_url, relative_url, toc_slug
 from tests.conftest import REPO_ROOT, run_kb
 from tests.test_golden import EXPECTED, copy_fixture
 
@@ -81,39 +81,52 @@ def test_html_blocks_pass_through_markdown_unchanged(site_markdown, page):
     assert "[^" not in text, f"{page}: a Markdown footnote"
 
 
+def _ids(text: str) -> set[str]:
+    """The ids on a page: those of its HTML, and those the toc extension gives its headings."""
+    headings = re.findall(r"^#{2,6} (.+)$", text, re.MULTILINE)
+    return set(re.findall(r' id="([^"]+)"', text)) | {toc_slug(title) for title in headings}
+
+
 def test_links_in_html_lead_to_pages_and_notes_that_exist():
     """mkdocs checks links in Markdown only: every href of the HTML blocks is checked here, a
-    page's URL or a note on the page."""
-    urls = {"/" + page_url(page) for page in GOLDEN_PAGES}
-    checked = 0
+    page's URL, a note or section of the page, or a place on another page (a passage of a
+    source) that exists."""
+    urls = {"/" + page_url(page): page for page in GOLDEN_PAGES}
+    ids = {page: _ids((EXPECTED / page).read_text(encoding="utf-8")) for page in GOLDEN_PAGES}
+    checked = elsewhere = 0
     for page in GOLDEN_PAGES:
         text = (EXPECTED / page).read_text(encoding="utf-8")
-        ids = set(re.findall(r' id="([^"]+)"', text))
         for href in re.findall(r'href="([^"]*)"', text):
             if href.startswith("https://"):
                 continue
             target, _, fragment = href.partition("#")
             if target:
                 resolved = posixpath.normpath(posixpath.join("/" + page_url(page), target))
-                assert resolved.rstrip("/") + "/" in urls | {"//"}, (page, href)
+                resolved = resolved.rstrip("/") + "/"
+                assert resolved in urls or resolved == "//", (page, href)
+                if fragment:
+                    assert fragment in ids[urls[resolved]], (page, href)
+                    elsewhere += 1
             elif fragment:
-                assert fragment in ids, (page, href)
+                assert fragment in ids[page], (page, href)
             checked += 1
-    assert checked > 300
+    assert checked > 300 and elsewhere > 20
 
 
 def test_notes_are_numbered_per_page_with_a_way_back_from_each():
     page = (EXPECTED / "organizations" / "acme-phones.md").read_text(encoding="utf-8")
     numbers = [int(n) for n in re.findall(r'<li id="fn:(\d+)">', page)]
-    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) > 3
-    for ref in re.findall(r'<sup id="(fnref\d*:\d+)">', page):
+    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 2
+    refs = re.findall(r'<sup id="(r:\d+)">', page)
+    assert len(refs) > 5
+    for ref in refs:
         assert f'href="#{ref}"' in page, ref
 
 
 def test_a_site_block_template_changes_the_table_and_is_autoescaped(tmp_path: Path):
     root = copy_fixture(tmp_path)
     (root / "templates" / "blocks").mkdir(parents=True)
-    (root / "templates" / "blocks" / "key_facts.html.j2").write_text(
+    (root / "templates" / "blocks" / "infobox.html.j2").write_text(
         '<table class="facts"><tr><td>{{ record.label }} &amp; {{ "<b>" }}</td></tr></table>\n'
     )
     result = run_kb("build", "--markdown-only", root)
@@ -121,6 +134,6 @@ def test_a_site_block_template_changes_the_table_and_is_autoescaped(tmp_path: Pa
     docs = root / "build" / "docs"
     person = (docs / "people" / "ada-example.md").read_text()
     assert '<table class="facts"><tr><td>Ada Example &amp; &lt;b&gt;</td></tr></table>' in person
-    assert "<th>Key fact</th>" not in person
+    assert '<dl class="kb-infobox">' not in person
     # The other blocks still come from the package.
-    assert "<th>Organization</th>" in person
+    assert '<p class="kb-what">' in person

@@ -27,6 +27,8 @@ package's `generator/render/templates/`, so a site can override one template at 
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -37,10 +39,19 @@ from typing import Any
 
 import jinja2
 import jinja2.runtime
+from markdown.extensions.toc import slugify as _TOC_SLUG
 from markupsafe import Markup
 
 from ..dates import PartialDate
-from ..model import Claim, KnowledgeBase, Link, Record, RichText, sources_differ
+from ..model import (
+    CitationUse,
+    Claim,
+    KnowledgeBase,
+    Link,
+    Record,
+    RichText,
+    sources_differ,
+)
 from . import escape
 
 _BLANK_RUNS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
@@ -61,6 +72,12 @@ KIND_ORDER = [
 CARRIER_TYPES = ("carrier-partnership", "carrier-launch-deal")
 # Edges shown in one record's diagram at most; a diagram is a glance, the lists are the record.
 DIAGRAM_EDGE_LIMIT = 24
+# Mermaid's settings for a record's diagram: drawn at its natural size (never shrunk to the
+# page's width, which on a phone makes the labels unreadable: record.css lets it scroll),
+# with less space between the boxes than Mermaid's default.
+DIAGRAM_INIT = (
+    '%%{init: {"flowchart": {"useMaxWidth": false, "rankSpacing": 30, "nodeSpacing": 20}}}%%'
+)
 
 # Enum values and field names whose readable form is not just "hyphens become spaces".
 VALUE_LABELS = {
@@ -85,18 +102,45 @@ FIELD_LABELS = {
 }
 # How a quantity's number is written, by its unit: (before, after).
 CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£", "CNY": "CN¥"}
-# Fields that a record's page shows in a section of their own, not in the key-facts table.
-SECTION_FIELDS = {
+# Fields the infobox leaves out: prose and notes (the page's own paragraphs), citations (the
+# notes), the status history (a section of its own) and flags the header says in words.
+INFOBOX_SKIPPED = {
     "summary",
     "note",
     "citations",
     "description",
     "context",
     "text",
-    "positions",
-    "sold_at",
     "status_history",
     "title_supplied",
+    "group",
+}
+# What a source's page says once when the source does not give it (its notes elsewhere never
+# repeat it).
+SOURCE_EXPECTED = ("publisher", "author", "published", "url")
+NOT_RECORDED_LABELS = {"published": "date of publication", "url": "address (URL)"}
+INDEX_TITLES = {"relationship": "Carrier deals and other relationships"}
+# How a record refers to the one whose page lists it, said of the listed one: Huawei is the
+# "Maker of" the Mate 10 Pro. In the order "Referenced by" lists them; text links last.
+REFERENCE_PHRASES = {
+    ("organization", "parent"): "Parent of",
+    ("product", "maker"): "Maker of",
+    ("product", "variant_of"): "Base model of",
+    ("product", "sold_at"): "Seller of",
+    ("person", "positions"): "Employer of",
+    ("quote", "speaker"): "Quoted in",
+    ("quote", "on_behalf_of"): "Spoken for in",
+    ("quote", "about"): "Subject of",
+    ("relationship", "products"): "Subject of",
+    ("event", "participants"): "Participant in",
+    ("event", "products"): "Subject of",
+    ("event", "venue"): "Venue of",
+    ("source", "publisher"): "Publisher of",
+    ("source", "cites"): "Reported in",
+    ("organization", "market_shares"): "Measured the figures of",
+    ("organization", "shipments"): "Measured the figures of",
+    ("product", "prices"): "Gave the prices of",
+    ("text", "link"): "Mentioned in",
 }
 
 
@@ -232,6 +276,12 @@ def _human(value: object) -> Markup:
     return _h(humanize(value))
 
 
+def _letter(index: int) -> str:
+    """a, b, ... z, aa, ab ...: the letters of a note's several ways back."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    return letters[index] if index < 26 else _letter(index // 26 - 1) + letters[index % 26]
+
+
 def _with_edge_spaces(original: str, escaped: str) -> str:
     """The escape functions trim; a run of text between two links must keep its edge spaces."""
     lead = " " if original[:1].isspace() else ""
@@ -240,12 +290,35 @@ def _with_edge_spaces(original: str, escaped: str) -> str:
 
 
 @dataclass
+class Passage:
+    """A passage of a source that a page relies on, listed under the source's note: its id on
+    the page (`fn:1-2`), its text, and the ids of the marks citing it."""
+
+    id: str
+    text: Markup
+    refs: list[str]
+
+
+@dataclass
 class Note:
-    """One numbered note of a page: the citation it tells, and the ids of its references."""
+    """One numbered note of a page: one source (Wikipedia's named reference), reused by every
+    claim citing it, with the passages of it the page relies on; `refs` are the marks that
+    cite the source as a whole."""
 
     number: int
     text: Markup
     refs: list[str]
+    passages: list[Passage] = field(default_factory=list)
+    by_key: dict[tuple, Passage] = field(default_factory=dict, repr=False)
+
+
+def passage_anchor(citation: dict) -> str:
+    """The stable id of a cited passage on its source's page: the same citation (source, via,
+    locator, excerpt) gets the same id on every build and from every page that cites it."""
+    key = "\0".join(
+        str(citation.get(name) or "") for name in ("source", "via", "locator", "excerpt")
+    )
+    return "passage-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:10]
 
 
 @dataclass
@@ -287,9 +360,14 @@ class PageContext:
         self.place = (self.folder, path.endswith("index.md") or path == "index.md")
         self._link_cache = site.link_cache
         self._note_cache = site.note_cache
-        self._note_numbers: dict[tuple, Note] = {}
+        self._note_numbers: dict[str, Note] = {}
         self._notes: list[Note] = []
+        self._marks = 0
         self._anchors: set[str] = set()
+        # Records linked from the page so far: "Referenced by" lists the others only.
+        self.linked: set[str] = set()
+        # The page's section headings, in order, for its table of contents on a phone.
+        self._sections: list[tuple[str, str]] = []
 
     # Links -------------------------------------------------------------------------------
 
@@ -305,6 +383,7 @@ class PageContext:
         to the record's label."""
         if isinstance(record, str):
             record = self.kb[record]
+        self.linked.add(record.id)
         key = ("a", *self.place, record.id, label, anchor)
         cached = self._link_cache.get(key)
         if cached is None:
@@ -318,6 +397,7 @@ class PageContext:
         """A Markdown link to a record's page, for prose (mkdocs checks and rewrites it)."""
         if isinstance(record, str):
             record = self.kb[record]
+        self.linked.add(record.id)
         key = ("md", self.folder, record.id, label)
         cached = self._link_cache.get(key)
         if cached is None:
@@ -413,42 +493,125 @@ class PageContext:
         self._anchors.add(name)
         return _safe(f'<span id="{html_id(name)}"></span>')
 
+    def id_attribute(self, record: Record) -> Markup:
+        """' id="quote-x"' for the element listing a record, the first time it is listed on
+        this page (an id must be unique on a page); nothing after."""
+        name = anchor_id(record)
+        if name in self._anchors:
+            return _safe("")
+        self._anchors.add(name)
+        return _safe(f' id="{html_id(name)}"')
+
+    def li(self, record: Record) -> Markup:
+        """The opening tag of a list item listing a record, with its anchor."""
+        return _join("<li", self.id_attribute(record), ">")
+
+    def record_links(self, records: list[Record]) -> Markup:
+        """Links to records, comma-separated (a source by its title)."""
+        return _join(
+            *(self.source_title(r) if r.kind == "source" else self.a(r) for r in records),
+            sep=", ",
+        )
+
     # Citations as numbered notes ---------------------------------------------------------
 
-    def cite(self, citations: list[dict] | None) -> Markup:
-        """References to the page's numbered notes for a list of citations (HTML, for prose
-        and blocks alike); the same citation keeps its number, each reference its own id
-        (`fnref:3`, then `fnref2:3`, as Python-Markdown's footnotes), for the way back."""
-        refs = []
+    def cite(self, citations: list[dict] | None, whole: bool = False) -> Markup:
+        """The citation marks of one claim: one mark per source, numbered by the source's note
+        (one note per source per page, reused by every claim citing it). A mark leads to the
+        passage it rests on, listed under the note, or to the note itself when the claim rests
+        on the source as a whole or on several of its passages. Each mark has its own id
+        (`r:1`, `r:2`...), for the way back from the note. `whole`: the claim rests on these
+        sources as a whole (a fact written without sources of its own rests on the record's):
+        the mark leads to the note, whose passages are listed all the same."""
+        by_source: dict[str, list[dict]] = {}
         for citation in citations or []:
-            key = (
-                citation.get("source"),
-                citation.get("via"),
-                citation.get("locator"),
-                citation.get("excerpt"),
+            by_source.setdefault(citation["source"], []).append(citation)
+        marks = []
+        for source_id, group in by_source.items():
+            note = self._note(source_id)
+            self._marks += 1
+            ref = f"r:{self._marks}"
+            targets = []
+            for citation in group:
+                passage = self._passage(note, citation)
+                if passage is None or whole:
+                    if ref not in note.refs:
+                        note.refs.append(ref)
+                    targets.append(f"fn:{note.number}")
+                elif ref not in passage.refs:
+                    passage.refs.append(ref)
+                    targets.append(passage.id)
+            target = targets[0] if len(set(targets)) == 1 else f"fn:{note.number}"
+            marks.append(
+                f'<sup id="{ref}"><a class="footnote-ref" href="#{target}">'
+                f"[{note.number}]</a></sup>"
             )
-            note = self._note_numbers.get(key)
-            if note is None:
-                note_key = (*self.place, *key)
-                text = self._note_cache.get(note_key)
-                if text is None:
-                    text = self._note_cache[note_key] = self._note_text(citation)
-                note = self._note_numbers[key] = Note(len(self._notes) + 1, text, [])
-                self._notes.append(note)
-            ref = f"fnref{len(note.refs) + 1 if note.refs else ''}:{note.number}"
-            note.refs.append(ref)
-            refs.append(
-                f'<sup id="{ref}"><a class="footnote-ref" href="#fn:{note.number}">'
-                f"{note.number}</a></sup>"
-            )
-        # Adjacent references would read as one number ("123"); a space keeps them apart.
-        return _safe(" ".join(refs))
+        return _safe("".join(marks))
+
+    def _note(self, source_id: str) -> Note:
+        note = self._note_numbers.get(source_id)
+        if note is None:
+            text = self.source_reference(self.kb[source_id])
+            note = self._note_numbers[source_id] = Note(len(self._notes) + 1, text, [])
+            self._notes.append(note)
+        return note
+
+    def _passage(self, note: Note, citation: dict) -> Passage | None:
+        """The passage a citation points at, listed under its note; None for a citation that
+        names only the source."""
+        key = (citation.get("via"), citation.get("locator"), citation.get("excerpt"))
+        if key == (None, None, None):
+            return None
+        passage = note.by_key.get(key)
+        if passage is None:
+            cache_key = ("passage", *self.place, citation["source"], *key)
+            text = self._note_cache.get(cache_key)
+            if text is None:
+                text = self._note_cache[cache_key] = self._passage_text(citation)
+            passage = Passage(f"fn:{note.number}-{len(note.passages) + 1}", text, [])
+            note.by_key[key] = passage
+            note.passages.append(passage)
+        return passage
+
+    def _passage_text(self, citation: dict) -> Markup:
+        """'Paragraph 3: “words”', its locator linked to the passage on the source's page (the
+        page of the source whose words they are: the one it was read in, for `via`)."""
+        via = citation.get("via")
+        href = self.url(via or citation["source"], passage_anchor(citation))
+        locator = citation.get("locator")
+        label = locator[:1].upper() + locator[1:] if locator else "Passage"
+        pieces = [f'<a href="{href}">{escape.html_text(label)}</a>']
+        excerpt = citation.get("excerpt")
+        if excerpt:
+            pieces += [":", self.quoted(excerpt)]
+        if via:
+            pieces += [", as cited in ", self.source_title(self.kb[via])]
+        return _join(*pieces)
+
+    def quoted(self, excerpt: str) -> Markup:
+        """' “words”': a verbatim excerpt in quotation marks, unless it opens with its own (a
+        quote in the source), which would read ““words””."""
+        if excerpt.lstrip()[:1] in OPENING_QUOTE_MARKS:
+            return _join(" ", escape.html_text(excerpt))
+        return _join(" “", escape.html_text(excerpt), "”")
 
     def notes(self) -> list[Note]:
         """The page's notes, in the order they were first cited.
 
         NOTE: call it last: it lists the citations the page's other blocks have made."""
         return self._notes
+
+    def back_links(self, refs: list[str]) -> Markup:
+        """The way back from a note or passage to each mark citing it: '↑' for one, '↑ a b c'
+        for several (as Wikipedia's)."""
+        if not refs:
+            return _safe("")
+        if len(refs) == 1:
+            return _safe(f' <a class="kb-back" href="#{refs[0]}" title="Back to the claim">↑</a>')
+        letters = " ".join(
+            f'<a href="#{ref}">{_letter(index)}</a>' for index, ref in enumerate(refs)
+        )
+        return _safe(f' <span class="kb-back" title="Back to the claims">↑ {letters}</span>')
 
     def source_title(self, source: Record) -> Markup:
         """A source's title linked to its page; a title we supplied shows in [brackets]."""
@@ -468,26 +631,16 @@ class PageContext:
         return reference
 
     def _source_reference(self, source: Record) -> Markup:
+        """Title, publisher and date, those the source gives: its own page says, once, what
+        it does not give."""
         parts = [self.source_title(source)]
-        publisher = source.get("publisher")
-        parts.append(self.a(publisher) if publisher else _h("publisher not recorded"))
+        publisher = self.kb.get(source.get("publisher") or "")
+        if publisher is not None:
+            parts.append(_h(publisher.label))
         published = source.date("published")
-        parts.append(_h(published.display() if published else "date not recorded"))
-        pieces = [_join(*parts, sep=", "), "."]
-        if source.get("url"):
-            pieces += [" ", self.external("Read it", source.get("url")), "."]
-        if source.get("archive_url"):
-            pieces += [" ", self.external("Archived copy", source.get("archive_url")), "."]
-        return _join(*pieces)
-
-    def _note_text(self, citation: dict) -> Markup:
-        source = self.kb[citation["source"]]
-        pieces = [self.source_reference(source)]
-        via = citation.get("via")
-        if via:
-            pieces += [" As cited in ", self.source_title(self.kb[via]), "."]
-        pieces.append(self.excerpt(citation))
-        return _join(*pieces)
+        if published is not None:
+            parts.append(_h(published.display()))
+        return _join(_join(*parts, sep=", "), ".")
 
     def excerpt(self, citation: dict) -> Markup:
         """' Paragraph 2: “words”' for a citation's locator and excerpt (either may be missing)."""
@@ -498,77 +651,192 @@ class PageContext:
             located = locator[:1].upper() + locator[1:]
             pieces += [" ", escape.html_text(located), ":" if excerpt else "."]
         if excerpt:
-            if excerpt.lstrip()[:1] in OPENING_QUOTE_MARKS:
-                # A verbatim excerpt that opens with its own quotation mark (a quote in the
-                # source) is shown as it is: wrapped, it would read ““words””.
-                pieces += [" ", escape.html_text(excerpt)]
-            else:
-                pieces += [" “", escape.html_text(excerpt), "”"]
+            pieces.append(self.quoted(excerpt))
         return _join(*pieces)
 
-    # Key facts ---------------------------------------------------------------------------
+    # The record's header and infobox -----------------------------------------------------
 
-    def key_facts(self, record: Record) -> list[tuple[Markup, Markup]]:
-        """(label, value) rows for every top-level field of the kind that has no section of its
-        own and holds a value, in schema order; `not_recorded` names the others."""
+    def index_url(self, record: Record) -> str:
+        """The href of the index of the record's kind."""
+        return relative_url(self.path, f"{record.schema.plural}/index.md")
+
+    def index_title(self, record: Record) -> str:
+        return INDEX_TITLES.get(record.kind, record.schema.plural.capitalize())
+
+    def what_it_is(self, record: Record) -> list[Markup]:
+        """What the record is, in a few words for under its title, after its kind:
+        'manufacturer', 'China' for an organization; 'CEO, Huawei' for a person;
+        'smartphone', 'Huawei' for a product."""
+        kind = record.kind
+        parts: list[object] = []
+        if kind == "organization":
+            if record.get("group"):
+                parts.append("group")
+            if record.get("roles"):
+                parts.append(", ".join(humanize(role) for role in record.get("roles")))
+            parts.append(record.get("country"))
+        elif kind == "person":
+            positions = record.get("positions") or []
+            current = [position for position in positions if not position.get("to")]
+            for position in (current or positions)[:2]:
+                organization = self.kb.get(position.get("organization", ""))
+                title = position.get("title") or ""
+                parts.append(f"{title}, {organization.label}" if organization else title)
+        elif kind == "product":
+            parts.append(humanize(record.get("category")) if record.get("category") else None)
+            maker = self.kb.get(record.get("maker") or "")
+            parts.append(maker.label if maker else None)
+        elif kind == "relationship":
+            parts.append(humanize(record.get("type")))
+            parts.append(humanize(record.current_status) if record.current_status else None)
+        elif kind == "quote":
+            speaker = self.kb.get(record.get("speaker") or "")
+            parts.append(speaker.label if speaker else None)
+            parts.append(record.date("said").display() if record.date("said") else None)
+        elif kind == "event":
+            parts.append(humanize(record.get("type")))
+            parts.append(record.date("date").display() if record.date("date") else None)
+        elif kind == "source":
+            parts.append(humanize(record.get("kind")) if record.get("kind") else None)
+            publisher = self.kb.get(record.get("publisher") or "")
+            parts.append(publisher.label if publisher else None)
+            published = record.date("published")
+            parts.append(published.display() if published else None)
+        return [_h(part) for part in parts if part]
+
+    def infobox(self, record: Record) -> list[tuple[Markup, Markup]]:
+        """(label, value) rows of the record's key facts, in its kind's order, each value with
+        the marks of its sources; a fact with nothing recorded has no row (`not_recorded`
+        names them). Then what other records say of this one (an organization's products and
+        people, a product's versions, a relationship's current status)."""
         rows = []
         for name, spec in record.schema.fields.items():
-            if name in SECTION_FIELDS or name == record.schema.label_field:
+            if name in INFOBOX_SKIPPED or name == record.schema.label_field:
                 continue
-            if not record.claims_of(name) and record.get(name) in (None, [], False):
+            if not record.claims_of(name) and record.get(name) in (None, [], False, ""):
                 continue
             rows.append((_h(field_label(name)), self.field_value(record, name, spec)))
+        return rows + self._related_rows(record)
+
+    def _related_rows(self, record: Record) -> list[tuple[Markup, Markup]]:
+        kb, rows = self.kb, []
+
+        def add(label: str, value: Markup) -> None:
+            if value:
+                rows.append((_h(label), value))
+
+        if record.kind == "organization":
+            add("Includes", self.record_links(kb.referring(record, "organization", "parent")))
+            add("Products", self.record_links(kb.referring(record, "product", "maker")))
+            add("Sells", self._lines(self._sold(p, i, s) for p, i, s in self.sold_here(record)))
+            held = (self._held(person, i, True) for person, i, _ in self.positions_at(record))
+            add("People", self._lines(held))
+            add("Published", self.record_links(kb.referring(record, "source", "publisher")))
+        elif record.kind == "product":
+            add("Versions", self.record_links(kb.referring(record, "product", "variant_of")))
+        elif record.kind == "relationship":
+            add("Current status", self.status_line(record))
+        elif record.kind == "source":
+            add("Reported in", self.record_links(kb.referring(record, "source", "cites")))
         return rows
 
+    @staticmethod
+    def _lines(items: Iterable[Markup]) -> Markup:
+        return _join(*items, sep="<br>")
+
     def not_recorded(self, record: Record) -> list[str]:
-        """The key facts a record leaves out, for one short line under its table."""
+        """The key facts a record leaves out (and, for a source, what it does not say of
+        itself), for one short line under its infobox."""
+        expected = SOURCE_EXPECTED if record.kind == "source" else ()
         return [
-            field_label(name).lower() if name in FIELD_LABELS else humanize(name)
+            NOT_RECORDED_LABELS.get(name, humanize(name))
             for name, spec in record.schema.fields.items()
-            if name not in SECTION_FIELDS
+            if name not in INFOBOX_SKIPPED
             and name != record.schema.label_field
-            and spec.claim
+            and (spec.claim or name in expected)
             and not record.claims_of(name)
             and record.get(name) in (None, [])
         ]
 
-    def has_uncited_claims(self, record: Record) -> bool:
-        """Whether a key fact has no note of its own (it rests on the record's citations)."""
-        claims = [name for name, spec in record.schema.fields.items() if spec.claim]
-        return any(not claim.citations for name in claims for claim in record.claims_of(name))
-
     def field_value(self, record: Record, name: str, spec) -> Markup:
         if spec.claim:
-            return self.claim_values(record, (name,), spec)
+            return self.claim_values(record, (name,), spec, record.get("citations"))
         value = record.get(name)
         if spec.type == "boolean":
             return _h("yes" if value else "no")
         if value is None or value == []:
             return _h(NOT_RECORDED)
+        if name == "positions":
+            return self._lines(self._held(record, index) for index in range(len(value)))
+        if name == "sold_at":
+            return self._lines(
+                self._sold(record, index, place, at_retailer=False)
+                for index, place in enumerate(value)
+            )
+        if name == "aliases":
+            return self.optional(value)
         return self._value_of(record, (name,), spec, value)
 
-    def claim_values(self, record: Record, path: tuple, spec) -> Markup:
-        """A key fact's values, each with the notes of its own sources; where the sources give
-        different values, all of them, the preferred first, and a word that they differ. A
-        deprecated value is shown struck through, with the reason it is kept."""
+    def claim_values(
+        self, record: Record, path: tuple, spec, fallback: list[dict] | None = None
+    ) -> Markup:
+        """A key fact's values, each with the marks of its own sources (a value without any
+        rests on `fallback`, the citations of what holds it); where the sources give different
+        values, all of them, the preferred first, and a word that they differ. A deprecated
+        value is shown struck through, with the reason it is kept."""
         claims = record.claims_of(*path)
         if not claims:
             return _h(NOT_RECORDED)
         shown = sorted(claims, key=lambda claim: claim.rank != "preferred")
-        parts = [self._claim(record, claim, spec) for claim in shown]
+        parts = [self._claim(record, claim, spec, fallback) for claim in shown]
         out = _join(*parts, sep=" · ")
         if sources_differ(claims):
             out = _join(out, ": ", _h("sources differ"))
         return out
 
-    def _claim(self, record: Record, claim: Claim, spec) -> Markup:
+    def _claim(self, record: Record, claim: Claim, spec, fallback: list[dict] | None) -> Markup:
         value = self._value_of(record, claim.path, spec, claim.value, claim.date)
-        cited = self.cite(claim.citations) if claim.citations else ""
+        cited = self.cite(claim.citations) if claim.citations else self.cite(fallback, True)
         if claim.rank == "deprecated":
             reason = self.text_html(record, *claim.path[:-1], "reason") if claim.reason else ""
             said = _join(" (deprecated: ", reason, ")") if reason else _safe(" (deprecated)")
-            return _join("<del>", value, "</del>", said, " " if cited else "", cited)
-        return _join(value, " " if cited else "", cited)
+            return _join("<del>", value, "</del>", cited, said)
+        return _join(value, cited)
+
+    def _held(self, person: Record, index: int, at_organization: bool = False) -> Markup:
+        """A position: 'CEO[1], Huawei (Mar 2015 – 2018)' on the person's page, 'Richard Yu,
+        CEO[1] (...)' on the organization's."""
+        position = person.get("positions")[index]
+        spec = person.schema.fields["positions"].items.fields["title"]
+        own = person.data["positions"][index].get("citations")
+        title = self.claim_values(
+            person, ("positions", index, "title"), spec, own or person.get("citations")
+        )
+        if at_organization:
+            out = _join(self.a(person), ", ", title)
+        else:
+            organization = self.kb.get(position.get("organization", ""))
+            out = _join(title, ", ", self.a(organization)) if organization else title
+        start = person.date("positions", index, "from")
+        end = person.date("positions", index, "to")
+        if start and end:
+            out = _join(out, " (", self.date(start), " – ", self.date(end), ")")
+        elif start or end:
+            out = _join(out, " (", "from " if start else "until ", self.date(start or end), ")")
+        return out
+
+    def _sold(self, product: Record, index: int, place: dict, at_retailer: bool = True) -> Markup:
+        """Where a product is sold: 'Walmart (United States, online, since 2018)[2]' on the
+        product's page, the product first on the retailer's."""
+        details = [_h(place["market"])] if place.get("market") else []
+        if place.get("channel"):
+            details.append(self.value(place["channel"]))
+        since = product.date("sold_at", index, "since")
+        if since:
+            details.append(_join("since ", self.date(since)))
+        who = self.a(product) if at_retailer else self.a(place["retailer"])
+        out = _join(who, " (", _join(*details, sep=", "), ")") if details else who
+        return _join(out, self.cite(place.get("citations")))
 
     def quantity(self, record: Record, path: tuple, item: dict) -> Markup:
         """'$799 (unlocked, United States, 2018; measured by Canalys)' and its notes."""
@@ -590,7 +858,7 @@ class PageContext:
         if details:
             out = _join(out, " (", _join(*details, sep=", "), ")")
         if item.get("citations"):
-            out = _join(out, " ", self.cite(item["citations"]))
+            out = _join(out, self.cite(item["citations"]))
         return out
 
     def _value_of(self, record: Record, path: tuple, spec, value, date=None) -> Markup:
@@ -656,6 +924,32 @@ class PageContext:
             return _safe(f"<strong>{_human(status)}</strong> ({date})")
         return _h(NOT_RECORDED)
 
+    def status_line(self, relationship: Record) -> Markup:
+        """'cancelled (1 Dec 2017)[3]': the current status, its date, and the marks of the
+        sources of that step of the history."""
+        history = relationship.get("status_history") or []
+        if not history:
+            return _h(NOT_RECORDED)
+        date = self.date(relationship.current_status_date, "date not recorded")
+        cited = self.cite(history[-1].get("citations"))
+        return _join(_human(history[-1]["status"]), " (", date, ")", cited)
+
+    def relationship_line(self, relationship: Record, record: Record) -> Markup:
+        """A relationship in one line on a page that lists it: its type, the other parties
+        with their roles, and its current status ('carrier launch deal · carrier: AT&T ·
+        cancelled (date not recorded)[3]'); the link to its page comes before."""
+        parts = [_human(relationship.get("type"))]
+        for role, ids in relationship.parties():
+            others = [party for party in ids if party != record.id]
+            if not others:
+                continue
+            also = "also " if record.id in ids else ""
+            parts.append(_join(_h(f"{also}{humanize(role)}"), ": ", self.listing(others)))
+        if relationship.get("products") and record.kind != "product":
+            parts.append(_join("about ", self.listing(relationship.get("products"))))
+        parts.append(self.status_line(relationship))
+        return _join(*parts, sep=" · ")
+
     def parties(self, relationship: Record) -> Markup:
         """'FBI, CIA and NSA (issuer); Huawei and ZTE (target)': each party with its role."""
         return _join(
@@ -689,6 +983,11 @@ class PageContext:
                 out.append(_with_edge_spaces(piece, escape.html_text(piece)))
         return _join(*out)
 
+    def said_link(self, quote: Record) -> Markup:
+        """When a quote was said, linked to the quote's page."""
+        said = quote.date("said")
+        return self.a(quote, said.display() if said else "date not recorded")
+
     def speaker(self, quote: Record) -> Markup:
         """Who said a quote: 'Lei Jun', or 'Jane Doe, for Huawei' for a spokesperson."""
         speaker = self.a(quote.get("speaker"))
@@ -696,23 +995,37 @@ class PageContext:
             return _join(speaker, ", for ", self.a(quote.get("on_behalf_of")))
         return speaker
 
-    def referenced_by(self, record: Record) -> list[tuple[Record, str]]:
-        """Every record that refers to this one, with where it does (backlinks come sorted
-        by referring record, so each record's places are consecutive)."""
-        groups: list[tuple[Record, list[str]]] = []
+    def referenced_by(self, record: Record) -> list[tuple[str, list[Record]]]:
+        """The records that refer to this one and that the page has not linked to yet, by how
+        they refer to it, in words ('Maker of', 'Participant in', 'Mentioned in'): the same
+        record is listed once on a page. A source's citations are its passages, not here.
+
+        NOTE: call it after the page's other sections: it leaves out what they linked."""
+        order = {phrase: index for index, phrase in enumerate(REFERENCE_PHRASES.values())}
+        phrases: dict[str, tuple[str, Record]] = {}
         for backlink in record.backlinks:
-            # A source page lists the claims citing it in full already.
-            if record.kind == "source" and "citations" in backlink.path:
+            referrer = backlink.record
+            if referrer.id in self.linked or referrer is record or "citations" in backlink.path:
                 continue
-            if groups and groups[-1][0] is backlink.record:
-                places = groups[-1][1]
-            else:
-                places = []
-                groups.append((backlink.record, places))
-            place = humanize(backlink.path[0])
-            if place not in places:
-                places.append(place)
-        return [(referrer, ", ".join(places)) for referrer, places in groups]
+            phrase = self._reference_phrase(backlink)
+            known = phrases.get(referrer.id)
+            # A record referring in several ways is listed once, by the first of them.
+            if known is None or order.get(phrase, len(order)) < order.get(known[0], len(order)):
+                phrases[referrer.id] = (phrase, referrer)
+        groups: dict[str, list[Record]] = {}
+        for phrase, referrer in phrases.values():
+            groups.setdefault(phrase, []).append(referrer)
+        self.linked.update(phrases)
+        return sorted(groups.items(), key=lambda group: order.get(group[0], len(order)))
+
+    def _reference_phrase(self, backlink) -> str:
+        if backlink.in_text:
+            return "Mentioned in"
+        referrer, field_name = backlink.record, backlink.path[0]
+        if field_name == "parties" and len(backlink.path) > 1:
+            role = humanize(backlink.path[1])
+            return "Target of" if role == "target" else f"{role.capitalize()} in"
+        return REFERENCE_PHRASES.get((referrer.kind, field_name), "Referred to in")
 
     def sold_here(self, retailer: Record) -> list[tuple[Record, int, dict]]:
         """(product, index, sold_at entry) for every product sold by this retailer."""
@@ -741,43 +1054,58 @@ class PageContext:
             items.append(_join(title, self.a(organization), sep=", ") if organization else title)
         return _join(*items, sep="; ") if items else _h(NOT_RECORDED)
 
-    def position_title(self, person: Record, index: int) -> Markup:
-        """A position's title, each value with its sources, and the position's own notes."""
-        spec = person.schema.fields["positions"].items.fields["title"]
-        title = self.claim_values(person, ("positions", index, "title"), spec)
-        position = person.data["positions"][index]
-        if position.get("citations"):
-            title = _join(title, " ", self.cite(position["citations"]))
-        return title
-
-    def versions(self, product: Record) -> list[tuple[str, Markup]]:
-        """A 'Versions' key-fact row listing the variants and editions of a product."""
-        variants = self.kb.referring(product, "product", "variant_of")
-        return [("Versions", self.links([v.id for v in variants]))] if variants else []
-
     def source_heading(self, source: Record) -> Markup:
         """A source's title for its page's Markdown heading; a supplied one in [brackets]."""
         title = source.label
         return _md(f"[{title}]" if source.get("title_supplied") else title)
 
-    def claims(self, source: Record) -> list[tuple[Record, list]]:
-        """The uses of a source grouped by the record that makes the claim."""
-        groups: list[tuple[Record, list]] = []
+    def passages(self, source: Record) -> list[tuple[str, dict, list[CitationUse]]]:
+        """The passages of a source that records cite, each once with its stable anchor
+        (`passage_anchor`, what notes on other pages link to) and the claims resting on it,
+        in the source's order (by locator: paragraph 2 before paragraph 10), the citations
+        of the source as a whole last."""
+        groups: dict[str, tuple[str, dict, list[CitationUse]]] = {}
         for use in self.kb.citations_of_source.get(source.id, []):
-            if groups and groups[-1][0] is use.record:
-                groups[-1][1].append(use)
-            else:
-                groups.append((use.record, [use]))
-        return groups
+            anchor = passage_anchor(use.citation)
+            groups.setdefault(anchor, (anchor, use.citation, []))[2].append(use)
+        return sorted(groups.values(), key=lambda group: _locator_order(group[1]))
 
-    def via_note(self, source: Record, citation: dict) -> Markup:
-        """How a claim reaches this source when it was read second-hand."""
+    def passage(self, source: Record, citation: dict) -> Markup:
+        """A passage as its source's page shows it: 'Paragraph 3: “words”', and how it reaches
+        this source when it was read second-hand."""
+        locator, excerpt = citation.get("locator"), citation.get("excerpt")
+        pieces: list[object] = []
+        if locator:
+            pieces.append(_h(locator[:1].upper() + locator[1:]))
+            if excerpt:
+                pieces.append(":")
+        if excerpt:
+            pieces.append(self.quoted(excerpt) if locator else self.quoted(excerpt).lstrip())
+        if not pieces:
+            pieces.append("The source as a whole")
         via = citation.get("via")
-        if not via:
-            return _safe("")
-        if citation.get("source") == source.id:
-            return _join(", as cited in ", self.source_title(self.kb[via]))
-        return _join(", reporting ", self.source_title(self.kb[citation["source"]]))
+        if via and citation.get("source") == source.id:
+            pieces += [", as cited in ", self.source_title(self.kb[via])]
+        elif via:
+            pieces += [", reporting ", self.source_title(self.kb[citation["source"]])]
+        return _join(*pieces)
+
+    def cited_for(self, uses: list[CitationUse]) -> Markup:
+        """The claims resting on a passage, by record: 'Huawei (the record; country), ZTE'."""
+        by_record: dict[str, tuple[Record, list[str]]] = {}
+        for use in uses:
+            owner = use.path[:-2] if use.path[-2:-1] == ("citations",) else use.path
+            where = self._where(use.record, owner) if owner else "the record"
+            places = by_record.setdefault(use.record.id, (use.record, []))[1]
+            if where not in places:
+                places.append(where)
+        out = []
+        for record, places in by_record.values():
+            link = self.a(record)
+            out.append(
+                link if places == ["the record"] else _join(link, " (", _h("; ".join(places)), ")")
+            )
+        return _join(*out, sep=", ")
 
     def relationship_groups(self, records: list[Record]) -> list[tuple[str, list[Record]]]:
         """Carrier relationships first, then the rest."""
@@ -864,10 +1192,14 @@ class PageContext:
 
     # Diagram -------------------------------------------------------------------------------
 
-    def diagram(self, record: Record) -> tuple[Markup, int, int] | None:
-        """A Mermaid graph of the record and its direct neighbours, HTML-escaped for a
-        `<pre class="mermaid">`, with the connections shown and found (None without any)."""
-        edges = neighbour_edges(self.kb, record)
+    def diagram(self, record: Record, edges: list[Edge] | None = None) -> Diagram | None:
+        """A Mermaid graph of the record and its direct neighbours (None without any): its
+        source, HTML-escaped for a `<pre class="mermaid">`, and the same connections in words.
+        Arrows run from the party that acts to the one it acts on; partners get a two-headed
+        arrow. Each node links to its record's page. Drawn at its natural size
+        (`useMaxWidth: false`), so that on a phone the labels stay readable and the drawing
+        scrolls sideways rather than shrinking."""
+        edges = neighbour_edges(self.kb, record) if edges is None else edges
         if not edges:
             return None
         shown = edges[:DIAGRAM_EDGE_LIMIT]
@@ -875,34 +1207,115 @@ class PageContext:
         for left, _, right, _ in shown:
             nodes[left.id] = left
             nodes[right.id] = right
-        lines = ["graph LR"]
-        for node in sorted(nodes.values(), key=lambda r: (r is not record, r.sort_key)):
+        lines = [DIAGRAM_INIT, "graph LR"]
+        ordered = sorted(nodes.values(), key=lambda r: (r is not record, r.sort_key))
+        for node in ordered:
             lines.append(f'  {escape.mermaid_id(node.id)}["{escape.mermaid_label(node.label)}"]')
+        words = []
         for left, label, right, directed in shown:
+            arrow = "-->" if directed else "<-->"
             lines.append(
-                f'  {escape.mermaid_id(left.id)} -- "{escape.mermaid_label(label)}" '
-                f"{'-->' if directed else '---'} {escape.mermaid_id(right.id)}"
+                f"  {escape.mermaid_id(left.id)} {arrow}|"
+                f'"{escape.mermaid_label(label)}"| {escape.mermaid_id(right.id)}'
             )
-        return Markup.escape("\n".join(lines)), len(shown), len(edges)
+            words.append(
+                _join(
+                    self._node(left, record),
+                    " → " if directed else " ↔ ",
+                    self._node(right, record),
+                    ": ",
+                    _h(label),
+                )
+            )
+        for node in ordered:
+            if node is not record:
+                # The href is made of record ids (slugs) and folder names: nothing to escape.
+                lines.append(f'  click {escape.mermaid_id(node.id)} href "{self.url(node)}"')
+        lines.append(f"  style {escape.mermaid_id(record.id)} stroke-width:3px")
+        return Diagram(Markup.escape("\n".join(lines)), words, len(shown), len(edges))
 
-    # Prose ---------------------------------------------------------------------------------
+    def _node(self, node: Record, record: Record) -> Markup:
+        return _h(node.label) if node is record else self.a(node)
 
-    def summary_block(self, record: Record, name: str = "summary") -> Markup:
-        """The record's summary (or another text field) as a Markdown paragraph, followed by
-        the references to its citations' notes."""
-        cited = self.cite(record.get("citations"))
-        if record.text(name):
-            return _join(self.text(record, name), " ", cited)
-        return _join("*No summary recorded.* ", cited)
+    # Sections and prose ------------------------------------------------------------------
 
-    def note_block(self, record: Record) -> Markup:
-        """An editorial note, as an admonition."""
+    def section(self, title: str) -> Markup:
+        """A section's Markdown heading (a fixed title: the table of contents and the phone's
+        'On this page' line link to it by the id Python-Markdown's toc gives it)."""
+        self._sections.append((title, toc_slug(title)))
+        return _safe(f"## {title}")
+
+    def sections(self) -> list[tuple[str, str]]:
+        """(title, id) of the page's sections so far."""
+        return list(self._sections)
+
+    def prose(self, record: Record, name: str = "summary") -> Markup:
+        """A text field as an HTML paragraph ([[links]] as links), with the marks of the
+        record's sources when it is the record's summary or description."""
+        text = self.text_html(record, name)
+        if not text:
+            return _safe("")
+        cited = self.cite(record.get("citations")) if name in ("summary", "description") else ""
+        return _join("<p>", text, cited, "</p>")
+
+    def editorial_note(self, record: Record) -> Markup:
+        """The record's editorial note, as an admonition (the theme's markup, as HTML)."""
         if not record.text("note"):
             return _safe("")
-        return _safe(f'!!! note "Editorial note"\n    {self.text(record, "note")}\n')
+        return _join(
+            '<div class="admonition note"><p class="admonition-title">Editorial note</p><p>',
+            self.text_html(record, "note"),
+            "</p></div>",
+        )
+
+    def in_date_order(self, records: Iterable[Record]) -> list[Record]:
+        """Records in the order of their date (an event's, a quote's, a relationship's
+        current status), undated last; a date open at the start ('until 2018') by its end."""
+        return sorted(records, key=_reading_order)
 
 
 Edge = tuple[Record, str, Record, bool]  # from, label, to, directed (drawn as an arrow)
+
+
+@dataclass
+class Diagram:
+    """A record's diagram: the Mermaid source (escaped), its connections in words, and how
+    many connections it shows of those found."""
+
+    source: Markup
+    words: list[Markup]
+    shown: int
+    found: int
+
+
+def toc_slug(title: str) -> str:
+    """The id Python-Markdown's toc extension gives a heading with this (fixed) title."""
+    return _TOC_SLUG(title, "-")
+
+
+def _reading_order(record: Record) -> tuple:
+    date = record.date("date") or record.date("said") or record.current_status_date
+    if date is None:
+        return (1, dt.date.max, 0, record.sort_key)
+    first = date.latest() if date.start is None else date.earliest()
+    return (0, first, -(date.latest() - date.earliest()).days, record.sort_key)
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def _locator_order(citation: dict) -> tuple:
+    """Citations in their source's order: by locator, its numbers as numbers; without one
+    after, by excerpt; the source as a whole last."""
+    locator, excerpt = citation.get("locator"), citation.get("excerpt")
+    if not locator and not excerpt:
+        return (2, (), "")
+    words = tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part.casefold())
+        for part in _DIGITS.split(locator or "")
+        if part
+    )
+    return (0 if locator else 1, words, excerpt or "")
 
 
 def neighbour_edges(kb: KnowledgeBase, record: Record) -> list[Edge]:
@@ -1094,9 +1507,15 @@ def render_record_pages(site: Site, records: Iterable[Record] | None = None) -> 
         records = (record for kind in KIND_ORDER for record in site.kb.by_kind.get(kind, []))
     for record in records:
         front = _front(record.label, _describe(site, record), record)
+        edges = neighbour_edges(site.kb, record)
+        if edges:
+            # The page has a diagram: the theme loads the diagram script on such pages only.
+            front["diagram"] = True
         yield (
             record.page,
-            site.render(f"{record.kind}.md.j2", record.page, record=record, front=front),
+            site.render(
+                f"{record.kind}.md.j2", record.page, record=record, front=front, edges=edges
+            ),
         )
 
 
@@ -1109,7 +1528,7 @@ def render_kind_indexes(site: Site, kinds: Iterable[str] | None = None) -> Itera
         records = site.kb.by_kind.get(kind, [])
         if kind == "event":
             records = sorted(records, key=_date_then_label)
-        title = _INDEX_TITLES.get(kind, schema.plural.capitalize())
+        title = INDEX_TITLES.get(kind, schema.plural.capitalize())
         front = _front(title, schema.description)
         yield (
             path,
@@ -1122,9 +1541,6 @@ def render_kind_indexes(site: Site, kinds: Iterable[str] | None = None) -> Itera
                 title=title,
             ),
         )
-
-
-_INDEX_TITLES = {"relationship": "Carrier deals and other relationships"}
 
 
 def _date_then_label(record: Record) -> tuple:
