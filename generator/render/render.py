@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -39,9 +39,10 @@ import jinja2
 import jinja2.runtime
 from markupsafe import Markup
 
-from ..dates import PartialDate
+from ..dates import APPROXIMATE, UNCERTAIN, PartialDate
 from ..model import Claim, KnowledgeBase, Link, Record, RichText, sources_differ
-from . import escape
+from ..project import BuildError
+from . import escape, home
 
 _BLANK_RUNS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
@@ -59,6 +60,11 @@ KIND_ORDER = [
 ]
 # Relationship types listed first on the relationships page: the carrier deals.
 CARRIER_TYPES = ("carrier-partnership", "carrier-launch-deal")
+# What the marks of a date mean, said on the pages that show them (date_legend).
+DATE_LEGEND = [
+    ("approximate", f"“c.” before a date means {APPROXIMATE}."),
+    ("uncertain", f"“?” after a date means {UNCERTAIN}."),
+]
 # Edges shown in one record's diagram at most; a diagram is a glance, the lists are the record.
 DIAGRAM_EDGE_LIMIT = 24
 
@@ -254,7 +260,8 @@ class Site:
 
     kb: KnowledgeBase
     env: jinja2.Environment
-    carried: frozenset[str] = frozenset()  # build-folder paths of pages copied from content/
+    # Pages copied from content/, by build-folder path (the home page renders content/index.md)
+    carried: Mapping[str, bytes] = field(default_factory=dict)
     # Links and notes depend only on where the page is (its folder, and whether it is the
     # folder's index), so each is built once per place, not once per page (most pages link to
     # the same few records).
@@ -290,6 +297,7 @@ class PageContext:
         self._note_numbers: dict[tuple, Note] = {}
         self._notes: list[Note] = []
         self._anchors: set[str] = set()
+        self._date_marks: set[str] = set()
 
     # Links -------------------------------------------------------------------------------
 
@@ -328,6 +336,10 @@ class PageContext:
                 )
             )
         return cached
+
+    def page_href(self, page: str) -> str:
+        """The href, in HTML, of a generated page that is not a record's (an index)."""
+        return relative_url(self.path, page)
 
     def page_link(self, label: str, page: str) -> Markup:
         """A Markdown link to a generated page that is not a record's (an index, the timeline)."""
@@ -383,7 +395,17 @@ class PageContext:
         return escape.paragraphs(text) or [""]
 
     def date(self, date: PartialDate | None, empty: str = NOT_RECORDED) -> Markup:
-        return _h(date.display() if date else empty)
+        if date is None:
+            return _h(empty)
+        self._date_marks.update(date.marks)
+        return _h(date.display())
+
+    def date_legend(self) -> Markup:
+        """What the marks of the dates shown so far mean ('c.', '?'), as Markdown sentences
+        after a space, to follow a sentence; empty when no date shown had one. A template that
+        wants it above its dates renders them into a variable first."""
+        said = [text for mark, text in DATE_LEGEND if mark in self._date_marks]
+        return _safe(" " + escape.md_text(" ".join(said))) if said else _safe("")
 
     def record_date(self, record: Record, *path: str | int, empty: str = NOT_RECORDED) -> Markup:
         return self.date(record.date(*path), empty)
@@ -435,6 +457,9 @@ class PageContext:
                     text = self._note_cache[note_key] = self._note_text(citation)
                 note = self._note_numbers[key] = Note(len(self._notes) + 1, text, [])
                 self._notes.append(note)
+            published = self.kb[citation["source"]].date("published")
+            if published is not None:  # the note shows it (kept per place: not through date)
+                self._date_marks.update(published.marks)
             ref = f"fnref{len(note.refs) + 1 if note.refs else ''}:{note.number}"
             note.refs.append(ref)
             refs.append(
@@ -1059,6 +1084,8 @@ def date_sort_key(date: PartialDate | None) -> str:
     if date is None:
         return "zzzz"
     span = min((date.latest() - date.earliest()).days, 9_999_999)
+    if date.start is None:  # open at the start ('until 2018'): by the end, as sort_key does
+        return f"{date.earliest().isoformat()}-{span:07d}"
     return f"{date.earliest().isoformat()}-{9_999_999 - span:07d}"
 
 
@@ -1094,6 +1121,9 @@ def render_record_pages(site: Site, records: Iterable[Record] | None = None) -> 
         records = (record for kind in KIND_ORDER for record in site.kb.by_kind.get(kind, []))
     for record in records:
         front = _front(record.label, _describe(site, record), record)
+        if neighbour_edges(site.kb, record):  # the page draws a diagram (p.diagram)
+            # overrides/main.html loads the diagram script on these pages only.
+            front["diagram"] = True
         yield (
             record.page,
             site.render(f"{record.kind}.md.j2", record.page, record=record, front=front),
@@ -1151,11 +1181,47 @@ def render_timeline(site: Site) -> Iterator[Page]:
     yield path, site.render("timeline.md.j2", path, groups=groups, front=front)
 
 
+HOME_PAGE = "index.md"
+
+
+def render_home(site: Site) -> Iterator[Page]:
+    """The home page: content/index.md, the knowledge base's introduction if it has one,
+    around the ways in the model gives (see home.py)."""
+    front: Markup | None = None
+    intro: Markup | None = None
+    rest = _safe("")
+    written = site.carried.get(HOME_PAGE)
+    if written is not None:
+        try:
+            text = written.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise BuildError(f"content/{HOME_PAGE}: not UTF-8 text ({error.reason})") from None
+        block, intro_text, rest_text = home.split_home_text(text)
+        # The maintainers' Markdown, published as they wrote it, as every page of content/ is.
+        front = _safe(block) if block else None
+        intro, rest = _safe(intro_text.strip("\n")), _safe(rest_text.strip("\n"))
+    if front is None:
+        front = _safe(escape.front_matter(_front("Home", "The knowledge base's home page.")))
+    yield (
+        HOME_PAGE,
+        site.render(
+            "home.md.j2",
+            HOME_PAGE,
+            front_block=front,
+            intro=intro,
+            rest=rest,
+            kinds=home.kind_counts(site.kb, KIND_ORDER),
+            events=home.latest_events(site.kb),
+            event_count=len(site.kb.by_kind.get("event", [])),
+            referenced=home.most_referenced(site.kb),
+        ),
+    )
+
+
 def render_fallback_pages(site: Site) -> Iterator[Page]:
-    """The pages the nav names that the knowledge base did not supply: a home page, and the
-    contributing pages (CONTRIBUTING.md and the schema reference are written elsewhere)."""
+    """The pages the nav names that the knowledge base did not supply: the contributing pages
+    (CONTRIBUTING.md and the schema reference are written elsewhere)."""
     fallbacks = [
-        ("index.md", "home.md.j2", "Home"),
         ("contributing/index.md", "contributing.md.j2", "Contributing"),
         ("contributing/schema-reference.md", "schema_reference.md.j2", "Schema reference"),
     ]
@@ -1171,6 +1237,7 @@ PAGE_KINDS: list[tuple[str, Callable[[Site], Iterable[Page]]]] = [
     ("records", render_record_pages),
     ("indexes", render_kind_indexes),
     ("timeline", render_timeline),
+    ("home", render_home),
     ("fallbacks", render_fallback_pages),
 ]
 
@@ -1182,17 +1249,18 @@ class DuplicatePageError(Exception):
 def render_pages(
     kb: KnowledgeBase,
     override_dir: Path | None = None,
-    carried: Iterable[str] = (),
+    carried: Mapping[str, bytes] | None = None,
     env: jinja2.Environment | None = None,
 ) -> dict[str, str]:
-    """Every generated page, by path in the build folder. `carried` are the paths content/
-    supplies: a generated page may not take one."""
-    carried = frozenset(carried)
+    """Every generated page, by path in the build folder. `carried` are the pages content/
+    supplies: a generated page may not take one, but the home page, which renders
+    content/index.md into itself."""
+    carried = carried or {}
     site = Site(kb=kb, env=env or make_environment(override_dir), carried=carried)
     pages: dict[str, str] = {}
     for kind_name, page_kind in PAGE_KINDS:
         for path, text in page_kind(site):
-            if path in pages or path in carried:
+            if path in pages or (path in carried and path != HOME_PAGE):
                 where = "content/" if path in carried else "another page kind"
                 raise DuplicatePageError(
                     f"page kind '{kind_name}' renders {path}, which {where} already supplies"
