@@ -52,6 +52,11 @@ def _or_list(words) -> str:
     return ", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1 else "".join(words)
 
 
+# What the marks of a date mean (the site explains them on the pages that show them).
+APPROXIMATE = "approximate: about that time"  # 2017-11~, shown 'c. Nov 2017'
+UNCERTAIN = "uncertain: the source is not sure"  # 2014?, shown '2014?'
+
+
 # The grammar by example: (as written, what it means). The schema reference shows these with
 # how the site displays each, and tests parse every one, so the documentation cannot drift.
 DATE_FORMS = [
@@ -59,8 +64,8 @@ DATE_FORMS = [
     ("2018-11", "a month"),
     ("2018-11-02", "a day"),
     ("early 2019", f"part of a year: {_or_list(PARTS_OF_YEAR)}"),
-    ("2017-11~", "approximate: about that time"),
-    ("2014?", "uncertain: the source is not sure"),
+    ("2017-11~", APPROXIMATE),
+    ("2014?", UNCERTAIN),
     ("end 2018/early 2019", "a range; either end may be any of the forms above"),
     (f"{OPEN_END}/2018", "a range open at the start: until then"),
     (f"2018/{OPEN_END}", "a range open at the end: from then on"),
@@ -160,6 +165,17 @@ class PartialDate:
             return f"from {self.start.display()}"
         return f"{self.start.display()} – {self.end.display()}"
 
+    @property
+    def marks(self) -> frozenset[str]:
+        """Which marks its display carries: 'approximate' (c.), 'uncertain' (?)."""
+        marks = set()
+        for point in (self.start, self.end):
+            if point is not None and point.approximate:
+                marks.add("approximate")
+            if point is not None and point.uncertain:
+                marks.add("uncertain")
+        return frozenset(marks)
+
     def earliest(self) -> dt.date:
         """The first day the date could mean (open start: the first day there is)."""
         return self.start.earliest() if self.start else dt.date.min
@@ -173,7 +189,10 @@ class PartialDate:
     @property
     def sort_key(self) -> tuple:
         """Orders a timeline: by the first possible day, then wider spans before narrower ones,
-        so '2018' comes before '2018-01-05' and 'Nov 2017' before '2 Nov 2017'."""
+        so '2018' comes before '2018-01-05' and 'Nov 2017' before '2 Nov 2017'. Dates open at
+        the start ('until 2018') come first, by their end: 'until Nov 2017' before 'until 2018'."""
+        if self.start is None:
+            return (self.earliest(), (self.latest() - self.earliest()).days, self.text)
         return (self.earliest(), -(self.latest() - self.earliest()).days, self.text)
 
     def __str__(self) -> str:

@@ -56,6 +56,7 @@ class MarkdownResult:
     check: CheckOutcome
     pages: Mapping[str, str | bytes] | None = None
     report: WriteReport | None = None
+    carried: Mapping[str, bytes] | None = None  # the pages of content/, as read
 
     @property
     def ok(self) -> bool:
@@ -127,6 +128,8 @@ def build_markdown(
         rendered = render_pages(
             outcome.knowledge_base, override_dir=project.templates_dir, carried=carried
         )
+        result.carried = carried
+        # NOTE: rendered pages last: the home page renders content/index.md into itself.
         result.pages = {**carried, **rendered}
     if write:
         with timed(timings, "write"):
@@ -170,6 +173,7 @@ class ServeBuilds:
         self.last_model: KnowledgeBase | None = None
         self.last_pages: dict[str, str | bytes] = {}
         self.last_facts: list[FactFile] | None = None
+        self.last_carried: Mapping[str, bytes] = {}
 
     def build(
         self, changed: Iterable[Path] | None = None, timings: dict[str, float] | None = None
@@ -192,8 +196,7 @@ class ServeBuilds:
                 self.last_model,
                 outcome.knowledge_base,
                 self.project.templates_dir,
-                # Carried pages are bytes, rendered ones text.
-                (path for path, page in self.last_pages.items() if isinstance(page, bytes)),
+                self.last_carried,
             )
         if pages is None:
             return self._build_everything(timings)
@@ -215,4 +218,5 @@ class ServeBuilds:
         if result.ok:
             self.last_model = result.check.knowledge_base
             self.last_pages = dict(result.pages)
+            self.last_carried = result.carried or {}
         return result

@@ -85,27 +85,41 @@ def test_display(written, shown):
     assert parse_date(written).display() == shown
 
 
+# A timeline's order: dates open at the start first, by their end; then by first possible
+# day; of dates starting the same day, the wider first.
+SORTED_DATES = [
+    "../2017-11?",
+    "../2018",
+    "2017",
+    "2017-11~",
+    "2017-11-02",
+    "2018/..",
+    "2018",
+    "early 2018",
+    "2018-01",
+    "2018-01-05",
+    "mid 2018",
+    "late 2018",
+    "end 2018/early 2019",
+    "2018-11",
+    "2019",
+]
+
+
 def test_sort_order():
-    """A timeline: by first possible day; of dates starting the same day, the wider first."""
-    in_order = [
-        "../2018",
-        "2017",
-        "2017-11~",
-        "2017-11-02",
-        "2018/..",
-        "2018",
-        "early 2018",
-        "2018-01",
-        "2018-01-05",
-        "mid 2018",
-        "late 2018",
-        "end 2018/early 2019",
-        "2018-11",
-        "2019",
-    ]
-    shuffled = in_order[:]
+    shuffled = SORTED_DATES[:]
     random.Random(4).shuffle(shuffled)
-    assert sorted(shuffled, key=lambda text: parse_date(text).sort_key) == in_order
+    assert sorted(shuffled, key=lambda text: parse_date(text).sort_key) == SORTED_DATES
+
+
+def test_sortable_tables_sort_dates_in_the_same_order():
+    """A date column of a sortable table (its data-sort keys) orders dates as the timeline."""
+    from generator.render.render import date_sort_key
+
+    shuffled = [*SORTED_DATES, None]
+    random.Random(5).shuffle(shuffled)
+    keyed = sorted(shuffled, key=lambda text: date_sort_key(text and parse_date(text)))
+    assert keyed == [*SORTED_DATES, None]
 
 
 @pytest.mark.parametrize(

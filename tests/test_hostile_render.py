@@ -26,6 +26,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from generator.render import escape
+from generator.schema import default_schemas
 from tests.browser.conftest import make_knowledge_base
 from tests.conftest import DATASET_SNAPSHOT, REPO_ROOT, run_kb
 from tests.hostile_site import (
@@ -45,7 +46,8 @@ THEME_SCRIPTS = (
     "assets/javascripts/",
     "assets/vendor/",
     "assets/sortable-tables.js",
-    "assets/search/search.js",  # the search box (overrides/)
+    "assets/phone-tables.js",
+    "assets/search/search-start.js",  # the search box (overrides/), which loads search.js
 )
 SITE_NAME = "Handset Atlas"
 
@@ -102,15 +104,31 @@ def test_no_fact_string_became_markup(hostile_kb: Path):
         assert not problems, f"{page.relative_to(hostile_kb)}:\n" + "\n".join(problems)
 
 
+# Scripts only some pages load (overrides/main.html): the diagram script on pages that draw a
+# diagram, the table sorter on pages that are not a record's own.
+DIAGRAM_SCRIPTS = {"mermaid.min.js"}
+SORTER_SCRIPTS = {"tablesort.min.js", "sortable-tables.js", "phone-tables.js"}
+
+
 def test_every_page_has_only_the_theme_scripts(hostile_kb: Path):
-    """The hostile pages carry exactly the scripts every page of the theme carries."""
+    """The hostile pages carry exactly the scripts every page of the theme carries, and the
+    diagram script and the table sorter where they are used, nothing else."""
+    record_folders = {schema.plural for schema in default_schemas().kinds.values()}
     baseline = None
     for page in _pages(hostile_kb):
-        scan = scan_html(page.read_text(encoding="utf-8"))
+        where = page.relative_to(hostile_kb / "site")
+        html = page.read_text(encoding="utf-8")
+        scan = scan_html(html)
         sources = sorted(script.attrs.get("src", "").rsplit("/", 1)[-1] for script in scan.scripts)
+        draws = '<pre class="mermaid">' in html
+        is_record = len(where.parts) == 3 and where.parts[0] in record_folders
+        loaded = set(sources)
+        assert (DIAGRAM_SCRIPTS <= loaded) == draws, f"{where}: diagram {draws}, {sources}"
+        assert (SORTER_SCRIPTS <= loaded) != is_record, f"{where}: {sources}"
+        common = [source for source in sources if source not in DIAGRAM_SCRIPTS | SORTER_SCRIPTS]
         if baseline is None:
-            baseline = sources
-        assert sources == baseline, page.relative_to(hostile_kb)
+            baseline = common
+        assert common == baseline, where
 
 
 def test_every_payload_shows_as_text_on_its_page(hostile_kb: Path):
@@ -151,6 +169,7 @@ def test_front_matter_is_data_not_structure(hostile_kb: Path):
         front = yaml.safe_load(block)
         assert isinstance(front, dict)
         assert set(front) <= {"title", "description", "kind", "aliases", "diagram"}, page
+        assert front.get("diagram", True) is True, page
         # The theme prints them into the page's HTML as they are (overrides/main.html too).
         for value in (
             front.get("title", ""),

@@ -211,3 +211,13 @@ def test_a_phone_can_reach_every_section_from_the_top():
     toc = re.search(r'<nav class="kb-toc"[^>]*>(.*?)</nav>', acme).group(1)
     headings = re.findall(r"^## (.+)$", acme, re.MULTILINE)
     assert re.findall(r">([^<]+)</a>", toc) == headings
+
+
+def test_a_record_page_says_what_the_marks_of_its_dates_mean_only_when_it_shows_one():
+    legend = '<p class="kb-legend"'
+    approximate = page("quotes/ada-rocket-quote.md")
+    assert "c. Nov 2017" in text_of(approximate)
+    assert legend in approximate and "before a date means approximate" in text_of(approximate)
+    exact = page("quotes/acme-statement.md")
+    assert "c. " not in text_of(exact).replace("c. before", "")
+    assert legend not in exact

@@ -126,7 +126,7 @@ def test_an_edited_summary_rewrites_only_its_page(knowledge_base):
     result = builds.build([product])
     assert result.report.written == [f"products/{product.stem}.md"]
     # It rendered the pages near the product and those of no record (indexes, timeline...).
-    rendered = render_after_edit(before, builds.last_model, None, ())
+    rendered = render_after_edit(before, builds.last_model, None, {})
     assert {f"products/{product.stem}.md", "products/index.md", "timeline.md"} <= rendered.keys()
 
 

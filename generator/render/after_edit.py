@@ -11,7 +11,7 @@ this gives exactly what rendering every page gives.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from ..model import KnowledgeBase, Record
@@ -51,16 +51,17 @@ def render_after_edit(
     before: KnowledgeBase,
     after: KnowledgeBase,
     override_dir: Path | None,
-    carried: Iterable[str],
+    carried: Mapping[str, bytes],
 ) -> dict[str, str] | None:
     """The pages an edit from `before` to `after` can change, rendered from `after`; None
-    when every page must render (records added or removed)."""
+    when every page must render (records added or removed). `carried`: the pages of
+    content/ (the home page renders content/index.md)."""
     edited = edited_records(before, after)
     if edited is None:
         return None
     near = _within_reach(before, edited) | _within_reach(after, edited)
     records: list[Record] = [after.records[record_id] for record_id in sorted(near)]
-    site = Site(kb=after, env=make_environment(override_dir), carried=frozenset(carried))
+    site = Site(kb=after, env=make_environment(override_dir), carried=carried)
     pages = dict(render_record_pages(site, records))
     for name, page_kind in PAGE_KINDS:
         if name != "records":

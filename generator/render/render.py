@@ -31,7 +31,7 @@ import datetime as dt
 import hashlib
 import posixpath
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -42,7 +42,7 @@ import jinja2.runtime
 from markdown.extensions.toc import slugify as _TOC_SLUG
 from markupsafe import Markup
 
-from ..dates import PartialDate
+from ..dates import APPROXIMATE, UNCERTAIN, PartialDate
 from ..model import (
     CitationUse,
     Claim,
@@ -52,7 +52,8 @@ from ..model import (
     RichText,
     sources_differ,
 )
-from . import escape
+from ..project import BuildError
+from . import escape, home
 
 _BLANK_RUNS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
@@ -70,6 +71,11 @@ KIND_ORDER = [
 ]
 # Relationship types listed first on the relationships page: the carrier deals.
 CARRIER_TYPES = ("carrier-partnership", "carrier-launch-deal")
+# What the marks of a date mean, said on the pages that show them (date_legend).
+DATE_LEGEND = [
+    ("approximate", f"“c.” before a date means {APPROXIMATE}."),
+    ("uncertain", f"“?” after a date means {UNCERTAIN}."),
+]
 # Edges shown in one record's diagram at most; a diagram is a glance, the lists are the record.
 DIAGRAM_EDGE_LIMIT = 24
 # Mermaid's settings for a record's diagram: drawn at its natural size (never shrunk to the
@@ -327,7 +333,8 @@ class Site:
 
     kb: KnowledgeBase
     env: jinja2.Environment
-    carried: frozenset[str] = frozenset()  # build-folder paths of pages copied from content/
+    # Pages copied from content/, by build-folder path (the home page renders content/index.md)
+    carried: Mapping[str, bytes] = field(default_factory=dict)
     # Links and notes depend only on where the page is (its folder, and whether it is the
     # folder's index), so each is built once per place, not once per page (most pages link to
     # the same few records).
@@ -368,6 +375,7 @@ class PageContext:
         self.linked: set[str] = set()
         # The page's section headings, in order, for its table of contents on a phone.
         self._sections: list[tuple[str, str]] = []
+        self._date_marks: set[str] = set()
 
     # Links -------------------------------------------------------------------------------
 
@@ -408,6 +416,10 @@ class PageContext:
                 )
             )
         return cached
+
+    def page_href(self, page: str) -> str:
+        """The href, in HTML, of a generated page that is not a record's (an index)."""
+        return relative_url(self.path, page)
 
     def page_link(self, label: str, page: str) -> Markup:
         """A Markdown link to a generated page that is not a record's (an index, the timeline)."""
@@ -463,7 +475,23 @@ class PageContext:
         return escape.paragraphs(text) or [""]
 
     def date(self, date: PartialDate | None, empty: str = NOT_RECORDED) -> Markup:
-        return _h(date.display() if date else empty)
+        if date is None:
+            return _h(empty)
+        return _h(self.shown(date))
+
+    def shown(self, date: PartialDate | None) -> str | None:
+        """A date as shown, its marks noted for the page's legend (date_legend)."""
+        if date is None:
+            return None
+        self._date_marks.update(date.marks)
+        return date.display()
+
+    def date_legend(self) -> Markup:
+        """What the marks of the dates shown so far mean ('c.', '?'), as Markdown sentences
+        after a space, to follow a sentence; empty when no date shown had one. A template that
+        wants it above its dates renders them into a variable first."""
+        said = [text for mark, text in DATE_LEGEND if mark in self._date_marks]
+        return _safe(" " + escape.md_text(" ".join(said))) if said else _safe("")
 
     def record_date(self, record: Record, *path: str | int, empty: str = NOT_RECORDED) -> Markup:
         return self.date(record.date(*path), empty)
@@ -554,6 +582,9 @@ class PageContext:
             text = self.source_reference(self.kb[source_id])
             note = self._note_numbers[source_id] = Note(len(self._notes) + 1, text, [])
             self._notes.append(note)
+            published = self.kb[source_id].date("published")
+            if published is not None:  # the note shows it (kept per place: not through date)
+                self._date_marks.update(published.marks)
         return note
 
     def _passage(self, note: Note, citation: dict) -> Passage | None:
@@ -692,16 +723,15 @@ class PageContext:
         elif kind == "quote":
             speaker = self.kb.get(record.get("speaker") or "")
             parts.append(speaker.label if speaker else None)
-            parts.append(record.date("said").display() if record.date("said") else None)
+            parts.append(self.shown(record.date("said")))
         elif kind == "event":
             parts.append(humanize(record.get("type")))
-            parts.append(record.date("date").display() if record.date("date") else None)
+            parts.append(self.shown(record.date("date")))
         elif kind == "source":
             parts.append(humanize(record.get("kind")) if record.get("kind") else None)
             publisher = self.kb.get(record.get("publisher") or "")
             parts.append(publisher.label if publisher else None)
-            published = record.date("published")
-            parts.append(published.display() if published else None)
+            parts.append(self.shown(record.date("published")))
         return [_h(part) for part in parts if part]
 
     def infobox(self, record: Record) -> list[tuple[Markup, Markup]]:
@@ -985,8 +1015,7 @@ class PageContext:
 
     def said_link(self, quote: Record) -> Markup:
         """When a quote was said, linked to the quote's page."""
-        said = quote.date("said")
-        return self.a(quote, said.display() if said else "date not recorded")
+        return self.a(quote, self.shown(quote.date("said")) or "date not recorded")
 
     def speaker(self, quote: Record) -> Markup:
         """Who said a quote: 'Lei Jun', or 'Jane Doe, for Huawei' for a spokesperson."""
@@ -1472,6 +1501,8 @@ def date_sort_key(date: PartialDate | None) -> str:
     if date is None:
         return "zzzz"
     span = min((date.latest() - date.earliest()).days, 9_999_999)
+    if date.start is None:  # open at the start ('until 2018'): by the end, as sort_key does
+        return f"{date.earliest().isoformat()}-{span:07d}"
     return f"{date.earliest().isoformat()}-{9_999_999 - span:07d}"
 
 
@@ -1567,11 +1598,47 @@ def render_timeline(site: Site) -> Iterator[Page]:
     yield path, site.render("timeline.md.j2", path, groups=groups, front=front)
 
 
+HOME_PAGE = "index.md"
+
+
+def render_home(site: Site) -> Iterator[Page]:
+    """The home page: content/index.md, the knowledge base's introduction if it has one,
+    around the ways in the model gives (see home.py)."""
+    front: Markup | None = None
+    intro: Markup | None = None
+    rest = _safe("")
+    written = site.carried.get(HOME_PAGE)
+    if written is not None:
+        try:
+            text = written.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise BuildError(f"content/{HOME_PAGE}: not UTF-8 text ({error.reason})") from None
+        block, intro_text, rest_text = home.split_home_text(text)
+        # The maintainers' Markdown, published as they wrote it, as every page of content/ is.
+        front = _safe(block) if block else None
+        intro, rest = _safe(intro_text.strip("\n")), _safe(rest_text.strip("\n"))
+    if front is None:
+        front = _safe(escape.front_matter(_front("Home", "The knowledge base's home page.")))
+    yield (
+        HOME_PAGE,
+        site.render(
+            "home.md.j2",
+            HOME_PAGE,
+            front_block=front,
+            intro=intro,
+            rest=rest,
+            kinds=home.kind_counts(site.kb, KIND_ORDER),
+            events=home.latest_events(site.kb),
+            event_count=len(site.kb.by_kind.get("event", [])),
+            referenced=home.most_referenced(site.kb),
+        ),
+    )
+
+
 def render_fallback_pages(site: Site) -> Iterator[Page]:
-    """The pages the nav names that the knowledge base did not supply: a home page, and the
-    contributing pages (CONTRIBUTING.md and the schema reference are written elsewhere)."""
+    """The pages the nav names that the knowledge base did not supply: the contributing pages
+    (CONTRIBUTING.md and the schema reference are written elsewhere)."""
     fallbacks = [
-        ("index.md", "home.md.j2", "Home"),
         ("contributing/index.md", "contributing.md.j2", "Contributing"),
         ("contributing/schema-reference.md", "schema_reference.md.j2", "Schema reference"),
     ]
@@ -1587,6 +1654,7 @@ PAGE_KINDS: list[tuple[str, Callable[[Site], Iterable[Page]]]] = [
     ("records", render_record_pages),
     ("indexes", render_kind_indexes),
     ("timeline", render_timeline),
+    ("home", render_home),
     ("fallbacks", render_fallback_pages),
 ]
 
@@ -1598,17 +1666,18 @@ class DuplicatePageError(Exception):
 def render_pages(
     kb: KnowledgeBase,
     override_dir: Path | None = None,
-    carried: Iterable[str] = (),
+    carried: Mapping[str, bytes] | None = None,
     env: jinja2.Environment | None = None,
 ) -> dict[str, str]:
-    """Every generated page, by path in the build folder. `carried` are the paths content/
-    supplies: a generated page may not take one."""
-    carried = frozenset(carried)
+    """Every generated page, by path in the build folder. `carried` are the pages content/
+    supplies: a generated page may not take one, but the home page, which renders
+    content/index.md into itself."""
+    carried = carried or {}
     site = Site(kb=kb, env=env or make_environment(override_dir), carried=carried)
     pages: dict[str, str] = {}
     for kind_name, page_kind in PAGE_KINDS:
         for path, text in page_kind(site):
-            if path in pages or path in carried:
+            if path in pages or (path in carried and path != HOME_PAGE):
                 where = "content/" if path in carried else "another page kind"
                 raise DuplicatePageError(
                     f"page kind '{kind_name}' renders {path}, which {where} already supplies"

@@ -1,5 +1,6 @@
 // Handset Atlas search: Pagefind's index behind Material's search box (partials/search.html).
 //
+// This script is itself loaded only when the reader reaches for the box (search-start.js).
 // Pagefind's script and index chunks are fetched only when the reader starts to search, from
 // the site itself (pagefind/ beside the pages), by URLs relative to this page, so the site
 // works under any base path. Results are drawn with Material's classes, so they look as the
@@ -330,4 +331,12 @@
       else links[next].focus();
     }
   });
+
+  // Loaded by search-start.js once the reader reached for the box: take up from there (the
+  // box may be open, focused, with words typed in it already).
+  if (toggle.checked || document.activeElement === input) {
+    open();
+    load();
+    if (input.value) run(input.value).catch((error) => console.warn("search:", error));
+  }
 })();
