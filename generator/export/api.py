@@ -76,7 +76,8 @@ def mapping(fields: dict[str, FieldSpec], data: dict) -> dict:
 
 
 def pointer(path: FieldPath) -> str:
-    """A field path as a JSON Pointer (RFC 6901): ('positions', 0, 'title') -> '/positions/0/title'."""
+    """A field path as a JSON Pointer (RFC 6901): ('positions', 0, 'title') ->
+    '/positions/0/title'."""
     return "".join("/" + str(step).replace("~", "~0").replace("/", "~1") for step in path)
 
 
@@ -184,9 +185,7 @@ def api_files(kb: KnowledgeBase) -> dict[str, bytes]:
         }
     # Joined from the documents already encoded: all.json costs no second encoding.
     head = dumps({"api_version": API_VERSION, "counts": counts})[:-1]
-    files[f"{API_ROOT}/all.json"] = (
-        f'{head},"records":[{",".join(documents)}]}}\n'.encode()
-    )
+    files[f"{API_ROOT}/all.json"] = f'{head},"records":[{",".join(documents)}]}}\n'.encode()
     index = {
         "api_version": API_VERSION,
         "urls": "relative to the site's root",

@@ -179,7 +179,9 @@ def _record_defs(schemas: SchemaSet) -> dict[str, Any]:
     defs: dict[str, Any] = {"reference": _reference_schema()}
     for kind in sorted(schemas.kinds):
         defs[f"record_{kind}"] = _record_schema(schemas.kinds[kind])
-    defs["record"] = {"oneOf": [{"$ref": f"#/$defs/record_{kind}"} for kind in sorted(schemas.kinds)]}
+    defs["record"] = {
+        "oneOf": [{"$ref": f"#/$defs/record_{kind}"} for kind in sorted(schemas.kinds)]
+    }
     return defs
 
 
