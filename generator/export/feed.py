@@ -92,7 +92,7 @@ def read_changes(root: Path, limit: int = FEED_ENTRIES) -> list[Change]:
         "--format=%x1e%H%x1f%cI%x1f%an%x1f%s",
         "--name-status",
         "--",
-        "facts/",
+        str(root / "facts"),  # absolute: it names this knowledge base's facts and no other
     )
     changes: list[Change] = []
     for chunk in output.split("\x1e"):
