@@ -90,11 +90,11 @@ bench: $(VENV)/.installed $(VENDORED)
 	$(BIN)/kb-dev bench $(BENCH_ARGS)
 
 fmt: $(VENV)/.installed
-	$(BIN)/ruff format generator tests
-	$(BIN)/ruff check --fix generator tests
+	$(BIN)/ruff format generator devtools tests
+	$(BIN)/ruff check --fix generator devtools tests
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check generator tests
+	$(BIN)/ruff check generator devtools tests
 
 # Re-pin: resolve pyproject.toml's ranges afresh in a scratch environment, write every version.
 lock:

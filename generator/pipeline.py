@@ -88,15 +88,18 @@ def check_project(
     project: Project,
     schemas: SchemaSet | None = None,
     timings: dict[str, float] | None = None,
+    earlier: Iterable[FactFile] | None = None,
 ) -> CheckOutcome:
     """Load and validate every fact; build the model only if no error was found.
 
-    `timings` receives the seconds each stage took.
+    `timings` receives the seconds each stage took. `earlier`: the files of the last check
+    (kb serve), whose data is taken over where a file's bytes have not changed.
     """
     schemas = schemas or default_schemas()
     collector = ProblemCollector()
     with timed(timings, "load"):
-        facts = load_facts(project.root, schemas, collector)
+        before = {fact.path: fact for fact in earlier} if earlier else None
+        facts = load_facts(project.root, schemas, collector, before)
     with timed(timings, "validate"):
         checked = check_files(facts, schemas, collector)
         check_across_files(checked, facts, schemas, collector)
@@ -192,6 +195,7 @@ class ServeBuilds:
         self.project = project
         self.last_model: KnowledgeBase | None = None
         self.last_pages: dict[str, str | bytes] = {}
+        self.last_facts: list[FactFile] | None = None
 
     def build(
         self, changed: Iterable[Path] | None = None, timings: dict[str, float] | None = None
@@ -205,7 +209,8 @@ class ServeBuilds:
         )
         if not facts_only or self.last_model is None:
             return self._build_everything(timings)
-        outcome = check_project(self.project, timings=timings)
+        outcome = check_project(self.project, timings=timings, earlier=self.last_facts)
+        self.last_facts = outcome.facts
         result = MarkdownResult(check=outcome)
         if outcome.knowledge_base is None:
             return result
@@ -238,6 +243,7 @@ class ServeBuilds:
 
     def _build_everything(self, timings: dict[str, float] | None) -> MarkdownResult:
         result = build_markdown(self.project, timings=timings)
+        self.last_facts = result.check.facts
         if result.ok:
             self.last_model = result.check.knowledge_base
             self.last_pages = dict(result.pages)

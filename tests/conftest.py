@@ -99,7 +99,7 @@ def run_kb(
     module: str = "generator",
 ) -> KbResult:
     """Run `kb ARGS...` as a contributor would: a separate process, through the public CLI
-    (`module="generator.devtools"`: `kb-dev ARGS...`)."""
+    (`module="devtools"`: `kb-dev ARGS...`)."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONIOENCODING": "utf-8"}
     completed = subprocess.run(
         [sys.executable, "-m", module, *map(str, args)],
@@ -115,7 +115,7 @@ def run_kb(
 
 def run_kb_dev(*args: str | os.PathLike, **options) -> KbResult:
     """Run `kb-dev ARGS...` (the developers' tools), as `run_kb` runs kb."""
-    return run_kb(*args, module="generator.devtools", **options)
+    return run_kb(*args, module="devtools", **options)
 
 
 @pytest.fixture(scope="session")

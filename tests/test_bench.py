@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from generator.devtools.bench import STAGES, evaluate_targets, format_table
+from devtools.bench import STAGES, evaluate_targets, format_table
 
 from .conftest import run_kb_dev
 

@@ -15,8 +15,8 @@ import sys
 
 import pytest
 
+from devtools import cli as dev_cli
 from generator.cli import COMMANDS, build_parser
-from generator.devtools import cli as dev_cli
 from generator.schema import FIELD_TYPES, FieldSpec, default_schemas
 
 from .conftest import run_kb_dev
@@ -30,15 +30,13 @@ def _module(command: str):
 
 @pytest.mark.parametrize("command", dev_cli.COMMANDS)
 def test_kb_dev_command_help(command: str):
-    module = importlib.import_module(f"generator.devtools.commands.{command}")
+    module = importlib.import_module(f"devtools.commands.{command}")
     first_line = (module.__doc__ or "").strip().splitlines()[0]
     result = run_kb_dev(command, "--help")
     assert result.code == 0, result.err
     assert f"usage: kb-dev {command}" in result.out
     assert first_line in result.out
-    parser = build_parser(
-        prog="kb-dev", commands=dev_cli.COMMANDS, package="generator.devtools.commands"
-    )
+    parser = build_parser(prog="kb-dev", commands=dev_cli.COMMANDS, package="devtools.commands")
     subparsers = next(
         action for action in parser._actions if isinstance(action, argparse._SubParsersAction)
     )

@@ -361,7 +361,7 @@ def test_escaped_text_is_one_pass_for_markdown(site_markdown, context, markdown_
 
 def test_the_bench_case_of_hostile_text_renders(tmp_path: Path):
     """`kb-dev bench`'s hostile text case is a valid knowledge base whose page holds the text."""
-    from generator.devtools.bench import (
+    from devtools.bench import (
         HOSTILE_TEXT_UNIT,
         measure_hostile_text,
         write_hostile_text_kb,

@@ -219,3 +219,29 @@ def test_serve_says_when_the_port_is_taken(knowledge_base):
         f"kb serve: 127.0.0.1:{port} is in use (another kb serve?); choose one with --port"
     )
     assert not (knowledge_base / "build").exists()
+
+
+def test_a_saved_file_is_one_changed_path_not_a_changed_folder(knowledge_base):
+    """Saving a file also reports its folder as modified; taken as "something changed", that
+    made every save render every page instead of the pages the edit can change."""
+    from watchdog.events import DirModifiedEvent, FileModifiedEvent, FileMovedEvent
+
+    from generator.project import Project
+    from generator.publish.serve import InputWatcher, _InputChanges
+
+    class Regenerator:
+        def __init__(self):
+            self.paths = []
+
+        def changed(self, path=None):
+            self.paths.append(path)
+
+    regenerator = Regenerator()
+    handler = _InputChanges(InputWatcher(Project(knowledge_base), regenerator))
+    fact = knowledge_base / FACT
+    folder = fact.parent
+    handler.on_any_event(FileModifiedEvent(str(fact)))
+    handler.on_any_event(DirModifiedEvent(str(folder)))
+    # An editor's atomic save: a temporary file renamed over the fact file.
+    handler.on_any_event(FileMovedEvent(str(folder / ".bigcell.yaml.swp"), str(fact)))
+    assert None not in regenerator.paths and fact in regenerator.paths

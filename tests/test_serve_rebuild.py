@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.devtools.synth import write_knowledge_base
+from devtools.synth import write_knowledge_base
 from generator.pipeline import Project, ServeBuilds, build_markdown
 from generator.render.after_edit import render_after_edit
 
@@ -173,3 +173,28 @@ def test_a_page_changed_or_deleted_in_build_docs_is_written_again(knowledge_base
         [page.relative_to(docs).as_posix(), "people/index.md"]
     )
     assert page.read_bytes() == original and index.exists()
+
+
+def test_unchanged_files_are_not_parsed_again_and_edited_ones_are(knowledge_base):
+    """kb serve's load takes over the data of a file whose bytes it read before without a
+    problem; an edited file, and one with a problem, are read again (and so reported again)."""
+    builds = ServeBuilds(Project(knowledge_base))
+    builds.build()
+    before = {fact.path: fact.data for fact in builds.last_facts}
+    products = sorted((knowledge_base / "facts" / "products").glob("*.yaml"))
+    edited, warned = products[2], products[4]
+    _replace_in(edited, r"^summary: >-\n", "summary: >-\n  Edited.\n")
+    warned.write_bytes(b"\xef\xbb\xbf" + warned.read_bytes())  # a byte-order mark: a warning
+    builds.build([edited, warned])
+    assert builds.build([warned]).ok
+    after = {fact.path: fact for fact in builds.last_facts}
+    for path, data in before.items():
+        if path in (edited, warned):
+            assert after[path].data is not data
+        else:
+            assert after[path].data is data, path
+    assert "Edited." in after[edited].data["summary"]
+    result = builds.build([warned])
+    assert [p.code for p in result.check.collector.problems if p.path.endswith(warned.name)] == [
+        "file-bom"
+    ]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.devtools.synth import (
+from devtools.synth import (
     MARKER_FILE,
     PLURALS,
     SynthError,

@@ -70,13 +70,16 @@ def run(args: argparse.Namespace) -> int:
 def _serve(project: Project, host: str, port: int) -> int:
     from mkdocs.exceptions import MkDocsException
 
-    first = MarkdownRegenerator(project).regenerate()
+    # One regenerator for the first build and the edits after it: it keeps what it built
+    # (the model, the pages, the files read), which is what makes an edit's build short.
+    regenerator = MarkdownRegenerator(project)
+    first = regenerator.regenerate()
     if first is None or not first.ok:
         print("kb serve: not serving; fix the errors above first.", file=sys.stderr)
         return 1
     print(f"kb serve: serving http://{host}:{port}/ (Ctrl-C stops)", flush=True)
     try:
-        serve_site(project, host, port)
+        serve_site(regenerator, host, port)
     except (MkDocsException, *REPORTED_ERRORS) as error:
         print(f"kb serve: {printable(str(error))}", file=sys.stderr)
         return 1

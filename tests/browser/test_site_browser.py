@@ -176,14 +176,20 @@ def test_each_result_says_what_kind_of_record_it_is_and_one_kind_can_be_chosen(
     atlas_site, knowledge_base: KnowledgeBase, page
 ):
     page.goto(atlas_site.url(""))
+    fetched = []
+    page.on("request", lambda request: fetched.append(request.url))
     links = search(page, "Lei Jun")
+    assert not [url for url in fetched if "/filter/" in url], "the first search loaded the filter"
     kinds = result_kinds(links)
     pages = result_pages(links)
     titles = {"/" + r.url: r.schema.title for r in knowledge_base.records.values()}
     assert kinds == [titles[path] for path in pages], list(zip(pages, kinds, strict=False))
     assert {"Person", "Quote"} <= set(kinds)
 
-    # The bar above the results shows one kind only, with the count of each.
+    # The kind filter is fetched only when the reader asks for the kind bar (it would take a
+    # first search at 10,000 records over its 300 KB budget); then the bar counts each kind
+    # and shows one kind only.
+    page.locator(".kb-search__by-kind").click()
     page.locator(".kb-search__choice", has_text="Quote").click()
     page.wait_for_function(
         "() => [...document.querySelectorAll('.md-search-result__item .md-tag')]"
@@ -191,6 +197,7 @@ def test_each_result_says_what_kind_of_record_it_is_and_one_kind_can_be_chosen(
     )
     quote_pages = result_pages(page.locator(".md-search-result__item > a"))
     assert quote_pages == ["/" + knowledge_base["lei-jun-always-considering-us"].url]
+    assert any("/filter/" in url for url in fetched), fetched
     page.problems.assert_none()
 
 

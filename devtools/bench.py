@@ -23,7 +23,7 @@ by `synth.py` under `build/bench/`, and every figure is the median of several ru
   escaped character was an entity that Python-Markdown stashed (see escape.py); the target
   holds it linear.
 
-Each measurement runs in a child process (`python -m generator.devtools.bench --child ...`), so
+Each measurement runs in a child process (`python -m devtools.bench --child ...`), so
 one run's caches, imports and memory never flatter the next. The run prints one table, then the
 targets marked met or missed, and writes everything as JSON under build/bench/.
 """
@@ -101,7 +101,7 @@ def _kb_command(*args: str | Path) -> list[str]:
 
 def measure_build(root: Path) -> dict:
     """One `build_markdown`, as `kb build --markdown-only` runs it, timed by stage."""
-    from ..pipeline import Project, build_markdown
+    from generator.pipeline import Project, build_markdown
 
     timings: dict[str, float] = {}
     start = time.perf_counter()
@@ -347,8 +347,8 @@ def measure_hostile_text(root: Path) -> dict:
     from mkdocs.config import load_config
     from mkdocs.utils.meta import get_data
 
-    from ..pipeline import Project, build_markdown
-    from ..publish import mkdocs_config_file
+    from generator.pipeline import Project, build_markdown
+    from generator.publish import mkdocs_config_file
 
     project = Project(root)
     start = time.perf_counter()
@@ -372,7 +372,7 @@ def measure_hostile_text(root: Path) -> dict:
 
 
 def child_main(argv: list[str]) -> int:
-    """`python -m generator.devtools.bench --child MODE ROOT [N]`: one measurement, as JSON."""
+    """`python -m devtools.bench --child MODE ROOT [N]`: one measurement, as JSON."""
     mode, root = argv[0], Path(argv[1])
     if mode == "floor":
         result = measure_floor(root, int(argv[2]))
@@ -396,7 +396,7 @@ def child_main(argv: list[str]) -> int:
 def _child(*args: str | Path) -> dict:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONHASHSEED": "0"}
     completed = subprocess.run(
-        [sys.executable, "-m", "generator.devtools.bench", "--child", *map(str, args)],
+        [sys.executable, "-m", "devtools.bench", "--child", *map(str, args)],
         capture_output=True,
         text=True,
         env=env,

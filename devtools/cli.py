@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import cli
+from generator import cli
 
 COMMANDS = ["synth", "bench"]
 
@@ -13,5 +13,5 @@ def main(argv: list[str] | None = None) -> int:
         prog="kb-dev",
         description="Handset Atlas developer tools: synthetic knowledge bases and benchmarks.",
         commands=COMMANDS,
-        package="generator.devtools.commands",
+        package="devtools.commands",
     )

@@ -848,7 +848,7 @@ def synthesize(entities: int, seed: int = 0) -> dict[str, str]:
 
 def repository_root() -> Path:
     """The checkout this package runs from: where mkdocs.yml and content/ live."""
-    return Path(__file__).resolve().parents[2]
+    return Path(__file__).resolve().parents[1]
 
 
 def check_output_folder(out: Path, force: bool) -> None:
