@@ -9,8 +9,9 @@ by `synth.py` under `build/bench/`, and every figure is the median of several ru
   plugin (Material's floor for that many pages), measured in the same run; the full build is
   given as a multiple of it;
 - generator: `build_markdown` cold (no cache) per stage (load, validate, model, render,
-  write) with the process's peak memory, and warm (the build folder already written): what the
-  cache buys every build after the first;
+  export, write) with the process's peak memory, the exports' share of it (target: at most
+  10%) and the bytes of api/v1/all.json per record (target: linear); and warm (the build
+  folder already written);
 - the site it built: the median HTML size of an entity page, Pagefind's index, and the bytes a
   reader's first search fetches, measured in Chromium;
 - kb serve (at sizes up to SERVE_MAX_ENTITIES): `kb serve` runs, Chromium opens a product's
@@ -45,7 +46,9 @@ from typing import Any
 
 DEFAULT_SIZES = (100, 1_000, 10_000)
 DEFAULT_RUNS = 3
-STAGES = ("load", "validate", "model", "render", "write")
+STAGES = ("load", "validate", "model", "render", "export", "write")
+# The exports (api/v1/, feed.xml) may add at most this share of the generator's time.
+EXPORT_SHARE_LIMIT = 0.10
 ENTITY_FOLDERS = ("organizations", "people", "products")
 # The fact the kb serve runs edit: a product's summary, the most common kind of edit.
 EDIT_KIND_FOLDER = "products"
@@ -106,9 +109,13 @@ def measure_build(root: Path) -> dict:
     seconds = time.perf_counter() - start
     if not result.ok:
         raise SystemExit(f"the benchmark knowledge base in {root} does not validate")
+    api = Project(root).build_dir / "api" / "v1"
+    counts = json.loads((api / "index.json").read_text(encoding="utf-8"))["counts"]
     return {
         "seconds": seconds,
         "stages": timings,
+        "records": sum(counts.values()),
+        "all_json_bytes": (api / "all.json").stat().st_size,
         "pages": len(result.pages),
         "written": len(result.report.written),
         "peak_memory_bytes": _peak_memory_bytes(),
@@ -443,6 +450,9 @@ def bench_size(entities: int, settings: BenchSettings) -> dict:
         stage: _median([m["stages"].get(stage) for m in warm]) for stage in STAGES
     }
     figures["pages"] = cold[0]["pages"]
+    figures["export_share"] = _median([m["stages"].get("export", 0.0) / m["seconds"] for m in cold])
+    figures["all_json_bytes"] = cold[0]["all_json_bytes"]
+    figures["all_json_bytes_per_record"] = cold[0]["all_json_bytes"] / cold[0]["records"]
     figures["peak_memory_bytes"] = _median([m["peak_memory_bytes"] for m in cold])
 
     if entities in settings.skip_mkdocs_sizes:
@@ -512,6 +522,21 @@ def evaluate_targets(sizes: dict[int, dict]) -> list[Target]:
         search.shown = f"{search.value / 1024:.0f} KB"
         search.met = search.value <= 300 * 1024
     targets += [page, search]
+
+    for entities, figures in ((1_000, mid), (10_000, big)):
+        share = Target(
+            f"exports at {entities:,}: share of the generator's time",
+            f"<= {EXPORT_SHARE_LIMIT:.0%}",
+        )
+        if figures and figures.get("export_share") is not None:
+            share.value = figures["export_share"]
+            share.shown, share.met = f"{share.value:.1%}", share.value <= EXPORT_SHARE_LIMIT
+        targets.append(share)
+    linear = Target("all.json bytes per record at 10,000 / at 100 (linear)", "<= 1.25")
+    if big and small:
+        linear.value = big["all_json_bytes_per_record"] / small["all_json_bytes_per_record"]
+        linear.shown, linear.met = f"{linear.value:.2f}", linear.value <= 1.25
+    targets.append(linear)
     return targets
 
 
@@ -572,6 +597,7 @@ def format_table(sizes: dict[int, dict]) -> str:
     row("generator cold (s)", lambda f: _seconds(f["cold_seconds"]))
     for stage in STAGES:
         row(f"  {stage} (s)", lambda f, stage=stage: _seconds(f["cold_stages"][stage]))
+    row("  export share of the generator", lambda f: f"{f['export_share']:.1%}")
     row("generator share of the full build", site("generator_share", lambda v: f"{v:.0%}"))
     row("generator warm, build folder written (s)", lambda f: _seconds(f["warm_seconds"]))
     row("  load (s)", lambda f: _seconds(f["warm_stages"]["load"]))
@@ -584,6 +610,8 @@ def format_table(sizes: dict[int, dict]) -> str:
     row("first search, fetched (KB)", site("first_search_bytes", _kilobytes))
     row("  page load before it (KB)", site("page_load_bytes", _kilobytes))
     row("generator peak memory (MB)", lambda f: f"{f['peak_memory_bytes'] / 2**20:.0f}")
+    row("all.json (KB)", lambda f: _kilobytes(f["all_json_bytes"]))
+    row("  per record (bytes)", lambda f: f"{f['all_json_bytes_per_record']:,.0f}")
 
     header = ["figure", *(f"{size:,}" for size in order)]
     widths = [max(len(header[0]), *(len(label) for label, _ in rows))]

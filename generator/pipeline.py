@@ -4,13 +4,15 @@
     validate  check each file, then across files       (validate/: problems, collected)
     model     link the records into one graph          (model/: KnowledgeBase)
     render    every page of the build folder, in memory (render/: Jinja templates, content/)
+    export    the data for machines, in memory        (export/: api/v1/ JSON and CSV, feed.xml)
     write     build/docs/, touching only changed files (write/)
     publish   mkdocs build --strict, then Pagefind     (publish/: into a temporary folder,
               swapped in as site/ only when both succeed)
 
-NOTE: order matters. Nothing is rendered unless the whole knowledge base validated, nothing is
-written unless every page rendered, and site/ is replaced only by a site that built without a
-single warning (mkdocs' `commands/build.py` does the same: gather all data first). So a failed
+NOTE: order matters. Nothing is rendered or exported unless the whole knowledge base validated,
+nothing is written unless every page rendered and every export was made, and site/ is replaced
+only by a site that built without a single warning (mkdocs' `commands/build.py` does the same:
+gather all data first). So a failed
 build leaves the previous build/docs/ and site/ as they were; facts/ and content/ are only read.
 
 `build_markdown` and `build_site` are what `kb build` runs; `ServeBuilds` is `kb serve`'s
@@ -57,6 +59,8 @@ class MarkdownResult:
     pages: Mapping[str, str | bytes] | None = None
     report: WriteReport | None = None
     carried: Mapping[str, bytes] | None = None  # the pages of content/, as read
+    # What the build should tell the person running it (a feed without history, and why).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -116,6 +120,7 @@ def build_markdown(
     """
     # NOTE: the render stage is imported here, not at the top: `kb check` runs only the stages
     # before it, on every save in an editor, and must not pay for importing Jinja.
+    from .export import export_files
     from .render.carried import carried_pages
     from .render.render import render_pages
 
@@ -131,10 +136,31 @@ def build_markdown(
         result.carried = carried
         # NOTE: rendered pages last: the home page renders content/index.md into itself.
         result.pages = {**carried, **rendered}
+    with timed(timings, "export"):
+        exported = export_files(outcome.knowledge_base, project.root)
+        result.pages = merge_exports(result.pages, exported.files)
+        result.notes = exported.notes
     if write:
         with timed(timings, "write"):
             result.report = write_pages(project.build_dir, result.pages)
     return result
+
+
+class ExportPathTaken(BuildError):
+    """A page (from content/, say) at a path the exports write."""
+
+
+def merge_exports(
+    pages: Mapping[str, str | bytes], exported: Mapping[str, bytes]
+) -> dict[str, str | bytes]:
+    """The pages and the exported files, in one mapping; a page may not take an export's path."""
+    taken = sorted(pages.keys() & exported.keys())
+    if taken:
+        raise ExportPathTaken(
+            f"{taken[0]}: a page of the site has the path of an exported file; "
+            "rename or remove it (api/ and feed.xml belong to the exports)"
+        )
+    return {**pages, **exported}
 
 
 def build_site(project: Project, echo: bool = True) -> SiteResult:
@@ -179,7 +205,8 @@ class ServeBuilds:
         self, changed: Iterable[Path] | None = None, timings: dict[str, float] | None = None
     ) -> MarkdownResult:
         """Build after `changed` (None: unknown, build everything)."""
-        from .render.after_edit import render_after_edit  # see build_markdown
+        from .export import export_files  # see build_markdown
+        from .render.after_edit import render_after_edit
 
         facts_only = changed is not None and all(
             path.resolve().is_relative_to(self.project.facts_dir) for path in changed
@@ -200,6 +227,11 @@ class ServeBuilds:
             )
         if pages is None:
             return self._build_everything(timings)
+        # The exports are a few files made from the whole model: made again, written if changed.
+        with timed(timings, "export"):
+            exported = export_files(outcome.knowledge_base, self.project.root)
+            pages = merge_exports(pages, exported.files)
+            result.notes = exported.notes
         with timed(timings, "write"):
             result.report = write_pages(
                 self.project.build_dir,

@@ -299,6 +299,23 @@ DANGEROUS_SCHEMES = ("javascript:", "data:", "vbscript:")
 _RAW_TEXT = {"script", "style"}
 
 
+JSON_LD_TYPE = "application/ld+json"
+
+
+def json_ld_problems(text: str) -> list[str]:
+    """A JSON-LD script may hold the data's words, as JSON that no character of can end the
+    script or start markup (render/json_ld.py writes <, > and & as \\u escapes)."""
+    if any(char in text for char in "<>&"):
+        return [f"JSON-LD with a raw <, > or &: {text[:80]!r}"]
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return [f"JSON-LD that is not JSON: {text[:80]!r}"]
+    if not isinstance(value, dict) or value.get("@context") != "https://schema.org":
+        return [f"JSON-LD without the schema.org context: {text[:80]!r}"]
+    return []
+
+
 @dataclass
 class ScriptElement:
     attrs: dict[str, str | None]
@@ -332,7 +349,9 @@ class PageScan:
             source = script.attrs.get("src")
             if source is not None and not any(part in source for part in allowed_script_sources):
                 found.append(f"script from elsewhere: {source}")
-            if any(marker in script.text for marker in MARKERS):
+            if script.attrs.get("type") == JSON_LD_TYPE:
+                found += json_ld_problems(script.text)
+            elif any(marker in script.text for marker in MARKERS):
                 found.append(f"script from the data: {script.text[:80]!r}")
         for style in self.styles:
             if "display:none" in style.replace(" ", ""):

@@ -121,5 +121,6 @@ def test_a_removed_record_loses_its_page(tmp_path):
     (root / "facts" / "products" / "pocket-cam.yaml").unlink()
     result = run_kb("build", "--markdown-only", root)
     assert result.code == 0, result.out + result.err
-    assert "1 deleted" in result.out
+    assert "2 deleted" in result.out  # its page and its JSON document
     assert not (docs / "products" / "pocket-cam.md").exists()
+    assert not (docs / "api" / "v1" / "products" / "pocket-cam.json").exists()

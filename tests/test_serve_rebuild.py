@@ -124,7 +124,14 @@ def test_an_edited_summary_rewrites_only_its_page(knowledge_base):
     _replace_in(product, r"^summary: >-\n", "summary: >-\n  Edited.\n")
     before = builds.last_model
     result = builds.build([product])
-    assert result.report.written == [f"products/{product.stem}.md"]
+    # The page, and the exports that hold the summary (export/): the record's JSON document,
+    # all.json and its kind's CSV.
+    assert result.report.written == [
+        "api/v1/all.json",
+        "api/v1/products.csv",
+        f"api/v1/products/{product.stem}.json",
+        f"products/{product.stem}.md",
+    ]
     # It rendered the pages near the product and those of no record (indexes, timeline...).
     rendered = render_after_edit(before, builds.last_model, None, {})
     assert {f"products/{product.stem}.md", "products/index.md", "timeline.md"} <= rendered.keys()

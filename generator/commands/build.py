@@ -73,6 +73,8 @@ def run(args: argparse.Namespace) -> int:
         f"({len(report.written)} written, {len(report.unchanged)} unchanged, "
         f"{len(report.deleted)} deleted)."
     )
+    for note in markdown.notes:
+        print(printable(note))
     if not args.markdown_only:
         print(f"Site: built in {_shown(project.site_dir, project.root)}.")
     return 0

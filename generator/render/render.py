@@ -43,6 +43,7 @@ from markdown.extensions.toc import slugify as _TOC_SLUG
 from markupsafe import Markup
 
 from ..dates import APPROXIMATE, UNCERTAIN, PartialDate
+from ..export.api import record_json_path
 from ..model import (
     CitationUse,
     Claim,
@@ -54,6 +55,7 @@ from ..model import (
 )
 from ..project import BuildError
 from . import escape, home
+from .json_ld import page_json_ld
 
 _BLANK_RUNS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
@@ -509,6 +511,18 @@ class PageContext:
 
     def value(self, value: object) -> Markup:
         return _human(value)
+
+    # Data for machines --------------------------------------------------------------------
+
+    def api_href(self, record: Record) -> Markup:
+        """The href of the record's JSON document (export/api.py), relative to this page."""
+        root = relative_url(self.path, "index.md")
+        # Made of folder names and the record's id (a slug): nothing to escape.
+        return _safe(("" if root == "./" else root) + record_json_path(record))
+
+    def json_ld(self, record: Record) -> Markup:
+        """The record's schema.org JSON-LD, safe inside <script> (json_ld.py escapes it)."""
+        return _safe(page_json_ld(self.kb, record, self.url))
 
     # Anchors -------------------------------------------------------------------------------
 
@@ -1641,6 +1655,7 @@ def render_fallback_pages(site: Site) -> Iterator[Page]:
     fallbacks = [
         ("contributing/index.md", "contributing.md.j2", "Contributing"),
         ("contributing/schema-reference.md", "schema_reference.md.j2", "Schema reference"),
+        ("data.md", "data.md.j2", "Data"),
     ]
     for path, template, title in fallbacks:
         if path not in site.carried:
