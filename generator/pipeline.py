@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .load import FactFile, load_facts
+from .load.history import History, read_history
 from .model import KnowledgeBase, build_model
 from .problems import ProblemCollector
 from .project import BuildError, Project, find_project_root
@@ -59,6 +60,7 @@ class MarkdownResult:
     pages: Mapping[str, str | bytes] | None = None
     report: WriteReport | None = None
     carried: Mapping[str, bytes] | None = None  # the pages of content/, as read
+    history: History | None = None  # git's history of facts/ (the pages' dates, the feed)
     # What the build should tell the person running it (a feed without history, and why).
     notes: list[str] = field(default_factory=list)
 
@@ -128,16 +130,21 @@ def build_markdown(
     result = MarkdownResult(check=outcome)
     if outcome.knowledge_base is None:
         return result
+    with timed(timings, "load"):
+        result.history = read_history(project.root)
     with timed(timings, "render"):
         carried = carried_pages(project)
         rendered = render_pages(
-            outcome.knowledge_base, override_dir=project.templates_dir, carried=carried
+            outcome.knowledge_base,
+            override_dir=project.templates_dir,
+            carried=carried,
+            last_changed=result.history.last_changed,
         )
         result.carried = carried
         # NOTE: rendered pages last: the home page renders content/index.md into itself.
         result.pages = {**carried, **rendered}
     with timed(timings, "export"):
-        exported = export_files(outcome.knowledge_base, project.root)
+        exported = export_files(outcome.knowledge_base, result.history)
         result.pages = merge_exports(result.pages, exported.files)
         result.notes = exported.notes
     if write:
@@ -200,6 +207,7 @@ class ServeBuilds:
         self.last_pages: dict[str, str | bytes] = {}
         self.last_facts: list[FactFile] | None = None
         self.last_carried: Mapping[str, bytes] = {}
+        self.last_history = History()
 
     def build(
         self, changed: Iterable[Path] | None = None, timings: dict[str, float] | None = None
@@ -224,12 +232,14 @@ class ServeBuilds:
                 outcome.knowledge_base,
                 self.project.templates_dir,
                 self.last_carried,
+                self.last_history.last_changed,
             )
         if pages is None:
             return self._build_everything(timings)
         # The exports are a few files made from the whole model: made again, written if changed.
         with timed(timings, "export"):
-            exported = export_files(outcome.knowledge_base, self.project.root)
+            # The history of the last full build: an edit under kb serve is not committed yet.
+            exported = export_files(outcome.knowledge_base, self.last_history)
             pages = merge_exports(pages, exported.files)
             result.notes = exported.notes
         with timed(timings, "write"):
@@ -251,4 +261,5 @@ class ServeBuilds:
             self.last_model = result.check.knowledge_base
             self.last_pages = dict(result.pages)
             self.last_carried = result.carried or {}
+            self.last_history = result.history or History()
         return result

@@ -34,7 +34,7 @@ import rdflib
 
 from generator.export.feed import FEED_ENTRIES, NO_HISTORY_DATE
 from generator.export.tables import neutralize
-from generator.pipeline import BuildError, Project, build_markdown
+from generator.pipeline import BuildError, Project, build_markdown, build_site
 from tests.conftest import REPO_ROOT
 from tests.hostile_site import json_ld_problems
 from tests.test_hostile_check import make_case
@@ -438,6 +438,39 @@ def test_without_a_repository_the_feed_is_empty_and_the_build_says_so(tmp_path):
     feed, entries = feed_entries(root / "build" / "docs")
     assert entries == [] and feed.findtext(f"{ATOM}updated") == NO_HISTORY_DATE
     assert len(result.notes) == 1 and "feed.xml: no entries" in result.notes[0]
+
+
+def test_a_record_page_says_when_its_facts_last_changed_and_where_to_edit_them(history):
+    """From the same history: each record page's front matter has the day git last saw its fact
+    file change, and the built page says it, with a link to edit the file where mkdocs.yml
+    names the repository (extra.edit_facts)."""
+    docs = build(history)
+
+    def front(page: str) -> str:
+        return (docs / page).read_text(encoding="utf-8").split("\n---\n", 1)[0]
+
+    assert 'updated: "2021-06-30"' in front("organizations/corner-shop.md")
+    assert 'updated: "2020-01-01"' in front("organizations/acme-phones.md")
+    assert 'fact_file: "facts/organizations/acme-phones.yaml"' in front(
+        "organizations/acme-phones.md"
+    )
+    config = (REPO_ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    edit = "https://forge.example/atlas/edit/main/"
+    (history / "mkdocs.yml").write_text(
+        config + f"extra:\n  edit_facts: {edit}\n", encoding="utf-8"
+    )
+    shutil.copytree(REPO_ROOT / "overrides", history / "overrides")  # the theme it names
+    assert build_site(Project(history), echo=False).site_dir is not None
+    page = (history / "site" / "organizations" / "corner-shop" / "index.html").read_text()
+    assert '<time datetime="2021-06-30">2021-06-30</time>' in page
+    assert f'<a href="{edit}facts/organizations/corner-shop.yaml">Edit this record</a>' in page
+
+
+def test_without_history_a_record_page_has_no_date_and_no_edit_link_unless_configured(tmp_path):
+    root = tmp_path / "kb"
+    shutil.copytree(GOLDEN_KB, root)
+    docs = build(root)
+    assert "updated:" not in (docs / "organizations" / "acme-phones.md").read_text()
 
 
 def test_every_page_head_links_the_feed():

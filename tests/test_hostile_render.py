@@ -174,8 +174,13 @@ def test_front_matter_is_data_not_structure(hostile_kb: Path):
         block, _, _ = text[4:].partition("\n---\n")
         front = yaml.safe_load(block)
         assert isinstance(front, dict)
-        assert set(front) <= {"title", "description", "kind", "aliases", "diagram"}, page
+        assert set(front) <= {"title", "description", "kind", "aliases", "diagram", "fact_file"}
         assert front.get("diagram", True) is True, page
+        # The fact file's path is made of the kind's folder and the record's id, which the
+        # check holds to lowercase letters, digits and hyphens: nothing the theme could read.
+        assert re.fullmatch(
+            r"facts/[a-z]+/[a-z0-9-]+\.yaml", front.get("fact_file", "facts/x/y.yaml")
+        )
         # The theme prints them into the page's HTML as they are (overrides/main.html too).
         for value in (
             front.get("title", ""),

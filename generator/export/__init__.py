@@ -1,8 +1,8 @@
 """Stage 4b, export: the model as data for machines, files beside the pages.
 
-Contract: takes the finished, valid model (stage 3) and the knowledge base's root (for the git
-history of facts/); returns {build-folder path: bytes} and notes for the person building;
-writes nothing. The write stage writes these files with the pages, so mkdocs copies them into
+Contract: takes the finished, valid model (stage 3) and the git history of facts/
+(load/history.py); returns {build-folder path: bytes} and notes for the person building; writes
+nothing. The write stage writes these files with the pages, so mkdocs copies them into
 site/ and `kb serve` serves them too.
 
 - `api.py`        api/v1/: one JSON document per record, a list per kind, all.json, index.json
@@ -17,8 +17,8 @@ no absolute path, stable orders, so two builds of the same input give the same b
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from ..load.history import History
 from ..model import KnowledgeBase
 from .api import API_ROOT, api_files
 from .api_schema import api_schema_files
@@ -36,13 +36,13 @@ class Export:
     notes: list[str] = field(default_factory=list)
 
 
-def export_files(kb: KnowledgeBase, root: Path) -> Export:
-    """Every exported file of the knowledge base whose root folder is `root`."""
+def export_files(kb: KnowledgeBase, history: History) -> Export:
+    """Every exported file of the knowledge base, whose facts/ has `history`."""
     export = Export()
     export.files.update(api_files(kb))
     export.files.update(api_schema_files(kb.schemas))
     export.files.update(csv_files(kb))
-    feed, note = feed_file(kb, root)
+    feed, note = feed_file(kb, history)
     export.files[FEED_PATH] = feed
     if note:
         export.notes.append(note)

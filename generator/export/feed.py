@@ -15,14 +15,11 @@ no entries and the build says why. Same history, same bytes.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 import uuid
-from dataclasses import dataclass
-from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
+from ..load.history import VERBS, Change, History
 from ..model import KnowledgeBase
 
 FEED_PATH = "feed.xml"
@@ -32,79 +29,8 @@ FEED_TITLE = "Handset Atlas: changes to the facts"
 FEED_NAMESPACE = uuid.UUID("5b0f2d4e-6a43-4c1e-9a57-3c0e8f2b7d19")
 # When there is no history: the feed must say when it was updated, and there is no clock.
 NO_HISTORY_DATE = "1970-01-01T00:00:00Z"
-GIT_TIMEOUT_SECONDS = 60
-_HASH = re.compile(r"[0-9a-f]{40}")
 # Characters XML 1.0 cannot hold, even escaped.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-VERBS = {"A": "added", "M": "changed", "D": "removed"}
-
-
-@dataclass(frozen=True)
-class Change:
-    commit: str
-    date: str  # the commit's date: git's strict ISO 8601 is RFC 3339, as Atom wants
-    author: str
-    subject: str
-    status: str  # A, M or D
-    path: str  # facts/<plural>/<id>.yaml
-
-
-class NoHistory(Exception):
-    """Why the feed has no entries."""
-
-
-def _git(root: Path, *args: str) -> str:
-    env = {**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"}
-    env.pop("GIT_DIR", None)
-    env.pop("GIT_WORK_TREE", None)
-    try:
-        completed = subprocess.run(
-            ["git", "-C", str(root), *args],
-            capture_output=True,
-            env=env,
-            timeout=GIT_TIMEOUT_SECONDS,
-            check=False,
-        )
-    except FileNotFoundError:
-        raise NoHistory("git is not installed") from None
-    except subprocess.TimeoutExpired:
-        raise NoHistory("git log took too long") from None
-    if completed.returncode != 0:
-        said = completed.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise NoHistory(said[0] if said else f"git exited with {completed.returncode}")
-    return completed.stdout.decode("utf-8", "replace")
-
-
-def read_changes(root: Path, limit: int = FEED_ENTRIES) -> list[Change]:
-    """The last `limit` changes to fact files, newest first; NoHistory when there is none."""
-    top = _git(root, "rev-parse", "--show-toplevel").strip()
-    if not top or Path(top).resolve() != root.resolve():
-        raise NoHistory("the knowledge base is not the top folder of a git repository")
-    # Every commit listed changes at least one fact file, so `limit` commits are enough.
-    output = _git(
-        root,
-        "-c",
-        "core.quotepath=off",
-        "log",
-        f"--max-count={limit}",
-        "-z",
-        "--no-renames",
-        "--format=%x1e%H%x1f%cI%x1f%an%x1f%s",
-        "--name-status",
-        "--",
-        str(root / "facts"),  # absolute: it names this knowledge base's facts and no other
-    )
-    changes: list[Change] = []
-    for chunk in output.split("\x1e"):
-        header, _, files = chunk.partition("\0")
-        parts = header.split("\x1f", 3)
-        if len(parts) != 4 or not _HASH.fullmatch(parts[0]):
-            continue  # not a commit's record (a subject holding the separator): skipped
-        fields = files.lstrip("\n").split("\0")
-        for status, path in zip(fields[0::2], fields[1::2], strict=False):
-            if status in VERBS and path.startswith("facts/") and path.endswith(".yaml"):
-                changes.append(Change(parts[0], parts[1], parts[2], parts[3], status, path))
-    return changes[:limit]
 
 
 def _text(value: str) -> str:
@@ -143,14 +69,12 @@ def _entry(kb: KnowledgeBase, change: Change) -> str:
     )
 
 
-def feed_file(kb: KnowledgeBase, root: Path) -> tuple[bytes, str | None]:
+def feed_file(kb: KnowledgeBase, history: History) -> tuple[bytes, str | None]:
     """The feed, and a note for the build's output when there is no history to read."""
     note = None
-    try:
-        changes = read_changes(root)
-    except NoHistory as reason:
-        changes = []
-        note = f"{FEED_PATH}: no entries: {reason} (the feed lists the changes git records)"
+    changes = history.changes[:FEED_ENTRIES]
+    if history.reason is not None:
+        note = f"{FEED_PATH}: no entries: {history.reason} (the feed lists the changes git records)"
     updated = changes[0].date if changes else NO_HISTORY_DATE
     head = [
         '<?xml version="1.0" encoding="utf-8"?>\n',

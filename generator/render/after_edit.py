@@ -52,16 +52,22 @@ def render_after_edit(
     after: KnowledgeBase,
     override_dir: Path | None,
     carried: Mapping[str, bytes],
+    last_changed: Mapping[str, str] | None = None,
 ) -> dict[str, str] | None:
     """The pages an edit from `before` to `after` can change, rendered from `after`; None
     when every page must render (records added or removed). `carried`: the pages of
-    content/ (the home page renders content/index.md)."""
+    content/ (the home page renders content/index.md); `last_changed`: as render_pages."""
     edited = edited_records(before, after)
     if edited is None:
         return None
     near = _within_reach(before, edited) | _within_reach(after, edited)
     records: list[Record] = [after.records[record_id] for record_id in sorted(near)]
-    site = Site(kb=after, env=make_environment(override_dir), carried=carried)
+    site = Site(
+        kb=after,
+        env=make_environment(override_dir),
+        carried=carried,
+        last_changed=last_changed or {},
+    )
     pages = dict(render_record_pages(site, records))
     for name, page_kind in PAGE_KINDS:
         if name != "records":

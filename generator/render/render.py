@@ -337,6 +337,8 @@ class Site:
     env: jinja2.Environment
     # Pages copied from content/, by build-folder path (the home page renders content/index.md)
     carried: Mapping[str, bytes] = field(default_factory=dict)
+    # When each fact file last changed, by path (facts/...): git's history (load/history.py)
+    last_changed: Mapping[str, str] = field(default_factory=dict)
     # Links and notes depend only on where the page is (its folder, and whether it is the
     # folder's index), so each is built once per place, not once per page (most pages link to
     # the same few records).
@@ -1552,6 +1554,11 @@ def render_record_pages(site: Site, records: Iterable[Record] | None = None) -> 
         records = (record for kind in KIND_ORDER for record in site.kb.by_kind.get(kind, []))
     for record in records:
         front = _front(record.label, _describe(site, record), record)
+        # Where the record's facts are (the theme's "Edit" link, when mkdocs.yml names the
+        # repository) and when git last saw them change.
+        front["fact_file"] = f"facts/{record.schema.plural}/{record.id}.yaml"
+        if front["fact_file"] in site.last_changed:
+            front["updated"] = site.last_changed[front["fact_file"]]
         edges = neighbour_edges(site.kb, record)
         if edges:
             # The page has a diagram: the theme loads the diagram script on such pages only.
@@ -1683,12 +1690,19 @@ def render_pages(
     override_dir: Path | None = None,
     carried: Mapping[str, bytes] | None = None,
     env: jinja2.Environment | None = None,
+    last_changed: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """Every generated page, by path in the build folder. `carried` are the pages content/
     supplies: a generated page may not take one, but the home page, which renders
-    content/index.md into itself."""
+    content/index.md into itself. `last_changed`: the date each fact file last changed, by
+    its path (facts/...), from git; a record page says it."""
     carried = carried or {}
-    site = Site(kb=kb, env=env or make_environment(override_dir), carried=carried)
+    site = Site(
+        kb=kb,
+        env=env or make_environment(override_dir),
+        carried=carried,
+        last_changed=last_changed or {},
+    )
     pages: dict[str, str] = {}
     for kind_name, page_kind in PAGE_KINDS:
         for path, text in page_kind(site):
