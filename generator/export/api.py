@@ -128,11 +128,7 @@ def record_json(kb: KnowledgeBase, record: Record) -> dict:
         key=lambda other: (other.kind, other.sort_key),
     )
     return {
-        "id": record.id,
-        "kind": record.kind,
-        "name": record.label,
-        "page": record.url,
-        "json": record_json_path(record),
+        **reference_json(record),
         "fact_file": record.fact_path,
         "values": mapping(schema.fields, record.values),
         "claims": claims,

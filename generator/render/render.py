@@ -1556,7 +1556,7 @@ def render_record_pages(site: Site, records: Iterable[Record] | None = None) -> 
         front = _front(record.label, _describe(site, record), record)
         # Where the record's facts are (the theme's "Edit" link, when mkdocs.yml names the
         # repository) and when git last saw them change.
-        front["fact_file"] = f"facts/{record.schema.plural}/{record.id}.yaml"
+        front["fact_file"] = record.fact_path
         if front["fact_file"] in site.last_changed:
             front["updated"] = site.last_changed[front["fact_file"]]
         edges = neighbour_edges(site.kb, record)
