@@ -24,7 +24,7 @@ help:
 	@echo "make schema  regenerate the editor JSON Schemas and the schema reference"
 	@echo "make bench   measure build times and sizes (BENCH_ARGS=--skip-mkdocs-10000 to skip the slowest)"
 	@echo "make lock    re-pin every package into constraints.txt"
-	@echo "make vendor  fetch the pinned browser scripts (Mermaid) into .cache/vendor/"
+	@echo "make vendor  fetch the pinned browser scripts (Tablesort) into .cache/vendor/"
 
 # The environment is rebuilt when the dependency list or the pins change.
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -33,8 +33,8 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
 
-# Browser scripts the site serves itself (Mermaid, Tablesort), pinned with their integrity in vendor.txt.
-VENDORED := .cache/vendor/mermaid.min.js .cache/vendor/tablesort.min.js
+# Browser scripts the site serves itself (Tablesort), pinned with their integrity in vendor.txt.
+VENDORED := .cache/vendor/tablesort.min.js
 vendor: $(VENDORED)
 $(VENDORED) &: vendor.txt tools/fetch-vendor
 	tools/fetch-vendor

@@ -105,16 +105,15 @@ def test_no_fact_string_became_markup(hostile_kb: Path):
         assert not problems, f"{page.relative_to(hostile_kb)}:\n" + "\n".join(problems)
 
 
-# Scripts only some pages load (overrides/main.html): the diagram script on pages that draw a
-# diagram, the table sorter on pages that are not a record's own.
-DIAGRAM_SCRIPTS = {"mermaid.min.js"}
+# Scripts only some pages load (overrides/main.html): the table sorter on pages that are not a
+# record's own. The diagram is HTML: no page loads a script for it.
 SORTER_SCRIPTS = {"tablesort.min.js", "sortable-tables.js", "phone-tables.js"}
 
 
 def test_every_page_has_only_the_theme_scripts(hostile_kb: Path):
     """The hostile pages carry exactly the scripts every page of the theme carries, and the
-    diagram script and the table sorter where they are used, nothing else (a record page's
-    JSON-LD is data, checked by test_no_fact_string_became_markup)."""
+    table sorter where it is used, nothing else: no diagram script, even where a diagram is
+    (a record page's JSON-LD is data, checked by test_no_fact_string_became_markup)."""
     record_folders = {schema.plural for schema in default_schemas().kinds.values()}
     baseline = None
     for page in _pages(hostile_kb):
@@ -126,12 +125,11 @@ def test_every_page_has_only_the_theme_scripts(hostile_kb: Path):
             for script in scan.scripts
             if script.attrs.get("type") != JSON_LD_TYPE
         )
-        draws = '<pre class="mermaid">' in html
         is_record = len(where.parts) == 3 and where.parts[0] in record_folders
         loaded = set(sources)
-        assert (DIAGRAM_SCRIPTS <= loaded) == draws, f"{where}: diagram {draws}, {sources}"
+        assert not [s for s in sources if "mermaid" in s], f"{where}: {sources}"
         assert (SORTER_SCRIPTS <= loaded) != is_record, f"{where}: {sources}"
-        common = [source for source in sources if source not in DIAGRAM_SCRIPTS | SORTER_SCRIPTS]
+        common = [source for source in sources if source not in SORTER_SCRIPTS]
         if baseline is None:
             baseline = common
         assert common == baseline, where
@@ -174,8 +172,7 @@ def test_front_matter_is_data_not_structure(hostile_kb: Path):
         block, _, _ = text[4:].partition("\n---\n")
         front = yaml.safe_load(block)
         assert isinstance(front, dict)
-        assert set(front) <= {"title", "description", "kind", "aliases", "diagram", "fact_file"}
-        assert front.get("diagram", True) is True, page
+        assert set(front) <= {"title", "description", "kind", "aliases", "fact_file"}, page
         # The fact file's path is made of the kind's folder and the record's id, which the
         # check holds to lowercase letters, digits and hyphens: nothing the theme could read.
         assert re.fullmatch(
@@ -342,7 +339,7 @@ def test_no_link_or_image_from_names_outside_the_bmp(outside_the_bmp_kb: Path):
 @pytest.mark.parametrize("payload", ["a\u202eb", "a\u200bb", "a\x1bb", "a\ud800b", "a\x00b"])
 def test_invisible_and_control_characters_never_reach_a_page(payload: str):
     """Validation refuses them; escaping drops them too (the second line of defence)."""
-    for function in (escape.md_text, escape.md_cell, escape.html_text, escape.mermaid_label):
+    for function in (escape.md_text, escape.md_cell, escape.html_text):
         assert function(payload).replace("&#97;", "a").replace("&#98;", "b") in ("ab", "a b")
     assert html.unescape(escape.html_escape(payload)) == "ab"
 

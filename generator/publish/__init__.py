@@ -26,10 +26,11 @@ DEFAULT_MKDOCS_CONFIG = Path(__file__).resolve().parents[2] / MKDOCS_CONFIG
 
 # Parts of a record page that are on every page of its kind, or are not the record's words:
 # permalink marks, footnote marks and the footnotes, table headings, the section headings (every
-# <h2> of a record page is a fixed one: "Relationships", "Sources", ...) and the diagrams' source.
+# <h2> of a record page is a fixed one: "Relationships", "Sources", ...).
 # Not indexed, so that "sources" or "key facts" do not find every page. (The record pages
-# carry Pagefind's other attributes themselves: see overrides/main.html and render.py.)
-SEARCH_EXCLUDED = (".headerlink", ".footnote-ref", ".footnote", "thead", "h2", ".mermaid")
+# carry Pagefind's other attributes themselves, the diagram's data-pagefind-ignore among them:
+# see overrides/main.html and render.py.)
+SEARCH_EXCLUDED = (".headerlink", ".footnote-ref", ".footnote", "thead", "h2")
 
 
 def mkdocs_config_file(project: Project) -> Path:

@@ -23,7 +23,7 @@ ROOT_PAGES = {
 # knowledge base. Page in the build folder -> fetched file.
 VENDORED_ASSETS = {
     f"assets/vendor/{name}": Path(__file__).resolve().parents[2] / ".cache/vendor" / name
-    for name in ("mermaid.min.js", "tablesort.min.js")
+    for name in ("tablesort.min.js",)
 }
 
 
@@ -52,8 +52,8 @@ def carried_pages(project: Project) -> dict[str, bytes]:
     for page, fetched in VENDORED_ASSETS.items():
         if not fetched.is_file():
             raise BuildError(
-                f"{fetched}: missing; run `make vendor` to fetch it (the site draws its "
-                "diagrams with it; vendor.txt pins the version)"
+                f"{fetched}: missing; run `make vendor` to fetch it (the site makes its "
+                "index tables sortable with it; vendor.txt pins the version)"
             )
         pages[page] = fetched.read_bytes()
     return pages

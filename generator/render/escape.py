@@ -14,7 +14,6 @@ page, and none of them lets markup through:
 - `one_line`      text for HTML, before autoescape: one line, no control characters
 - `html_text`     the same, HTML-escaped (for HTML built in Python)
 - `html_url`      a link target for an `href`: a validated web URL, never `javascript:`
-- `mermaid_label` a node or edge label inside a Mermaid diagram
 - `front_matter`  the YAML front matter block of a page (its strings through `html_escape`)
 
 NOTE: front matter is the exception to the technique below. The theme prints `title` and
@@ -150,25 +149,6 @@ def html_url(url: str) -> str | None:
     if not _WEB_URL.fullmatch(cleaned):
         return None
     return quote(cleaned, safe=_URL_SAFE)
-
-
-def mermaid_label(text: object) -> str:
-    """A label inside a quoted Mermaid label ("..."): Mermaid's own #NN; codes, no markup."""
-    cleaned = " ".join(_clean(str(text)).split())
-    if cleaned.isascii():  # the common case, by table at C speed
-        return cleaned.translate(_MERMAID_CODES)
-    return "".join(f"#{ord(ch)};" if (not ch.isalnum() and ch != " ") else ch for ch in cleaned)
-
-
-# mermaid_label's codes for ASCII: every character but letters, digits and the space.
-_MERMAID_CODES = {
-    code: f"#{code};" for code in range(128) if not chr(code).isalnum() and code != ord(" ")
-}
-
-
-def mermaid_id(record_id: str) -> str:
-    """A Mermaid node id for a record id (ids are slugs: letters, digits and hyphens)."""
-    return "n_" + re.sub(r"[^a-z0-9]", "_", record_id)
 
 
 def html_escape(text: str) -> str:

@@ -8,7 +8,7 @@ with front matter. Nothing here writes files: `write.py` does, once every page h
 A page is Markdown with blocks of HTML in it. Headings and contributors' prose (summaries,
 notes, context) are Markdown, so that mkdocs builds the table of contents and checks the links;
 the structured parts (key facts, tables, relationship lines, quotes, lists, the numbered notes,
-the diagram's container) are HTML, written by the templates under `blocks/` (`*.html.j2`), so
+the diagram) are HTML, written by the templates under `blocks/` (`*.html.j2`), so
 that Python-Markdown passes them through without processing them (most of mkdocs' time was
 Python-Markdown reading link-heavy tables), and a site that overrides a template changes the
 table. Links in HTML are final hrefs relative to the page's URL (`relative_url`): mkdocs
@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import jinja2
 import jinja2.runtime
@@ -80,12 +80,6 @@ DATE_LEGEND = [
 ]
 # Edges shown in one record's diagram at most; a diagram is a glance, the lists are the record.
 DIAGRAM_EDGE_LIMIT = 24
-# Mermaid's settings for a record's diagram: drawn at its natural size (never shrunk to the
-# page's width, which on a phone makes the labels unreadable: record.css lets it scroll),
-# with less space between the boxes than Mermaid's default.
-DIAGRAM_INIT = (
-    '%%{init: {"flowchart": {"useMaxWidth": false, "rankSpacing": 30, "nodeSpacing": 20}}}%%'
-)
 
 # Enum values and field names whose readable form is not just "hyphens become spaces".
 VALUE_LABELS = {
@@ -1238,49 +1232,31 @@ class PageContext:
     # Diagram -------------------------------------------------------------------------------
 
     def diagram(self, record: Record, edges: list[Edge] | None = None) -> Diagram | None:
-        """A Mermaid graph of the record and its direct neighbours (None without any): its
-        source, HTML-escaped for a `<pre class="mermaid">`, and the same connections in words.
-        Arrows run from the party that acts to the one it acts on; partners get a two-headed
-        arrow. Each node links to its record's page. Drawn at its natural size
-        (`useMaxWidth: false`), so that on a phone the labels stay readable and the drawing
-        scrolls sideways rather than shrinking."""
+        """The record's relationship map (None without neighbours): the records that act on it,
+        those it acts on, and its partners, each as arrows whose edges share a label and a
+        relationship grouped into one ("FBI, CIA, NSA -government warning (active)-> Huawei").
+        Written as HTML by blocks/diagram.html.j2: links and text, no script."""
         edges = neighbour_edges(self.kb, record) if edges is None else edges
         if not edges:
             return None
         shown = edges[:DIAGRAM_EDGE_LIMIT]
-        nodes = {record.id: record}
-        for left, _, right, _ in shown:
-            nodes[left.id] = left
-            nodes[right.id] = right
-        lines = [DIAGRAM_INIT, "graph LR"]
-        ordered = sorted(nodes.values(), key=lambda r: (r is not record, r.sort_key))
-        for node in ordered:
-            lines.append(f'  {escape.mermaid_id(node.id)}["{escape.mermaid_label(node.label)}"]')
-        words = []
-        for left, label, right, directed in shown:
-            arrow = "-->" if directed else "<-->"
-            lines.append(
-                f"  {escape.mermaid_id(left.id)} {arrow}|"
-                f'"{escape.mermaid_label(label)}"| {escape.mermaid_id(right.id)}'
-            )
-            words.append(
-                _join(
-                    self._node(left, record),
-                    " → " if directed else " ↔ ",
-                    self._node(right, record),
-                    ": ",
-                    _h(label),
-                )
-            )
-        for node in ordered:
-            if node is not record:
-                # The href is made of record ids (slugs) and folder names: nothing to escape.
-                lines.append(f'  click {escape.mermaid_id(node.id)} href "{self.url(node)}"')
-        lines.append(f"  style {escape.mermaid_id(record.id)} stroke-width:3px")
-        return Diagram(Markup.escape("\n".join(lines)), words, len(shown), len(edges))
-
-    def _node(self, node: Record, record: Record) -> Markup:
-        return _h(node.label) if node is record else self.a(node)
+        sides: dict[str, dict[tuple, Arrow]] = {"incoming": {}, "outgoing": {}, "partners": {}}
+        for edge in shown:
+            if not edge.directed:
+                side, end = "partners", edge.right if edge.left is record else edge.left
+            elif edge.right is record:
+                side, end = "incoming", edge.left
+            else:
+                side, end = "outgoing", edge.right
+            via = edge.via.id if edge.via else None
+            arrow = sides[side].setdefault((edge.label, via), Arrow([], edge.label, edge.via))
+            arrow.ends.append(end)
+        return Diagram(
+            record,
+            *(list(arrows.values()) for arrows in sides.values()),
+            shown=len(shown),
+            found=len(edges),
+        )
 
     # Sections and prose ------------------------------------------------------------------
 
@@ -1319,16 +1295,36 @@ class PageContext:
         return sorted(records, key=_reading_order)
 
 
-Edge = tuple[Record, str, Record, bool]  # from, label, to, directed (drawn as an arrow)
+class Edge(NamedTuple):
+    """A connection of a record's diagram: from `left` to `right` (both ways unless
+    `directed`), its label, and the relationship it stands for (`via`), if any."""
+
+    left: Record
+    label: str
+    right: Record
+    directed: bool = True
+    via: Record | None = None
+
+
+@dataclass
+class Arrow:
+    """One arrow of a record's diagram: the records at its other end, its label, and the
+    relationship its label links to (None where the edge is a field of a record)."""
+
+    ends: list[Record]
+    label: str
+    via: Record | None
 
 
 @dataclass
 class Diagram:
-    """A record's diagram: the Mermaid source (escaped), its connections in words, and how
-    many connections it shows of those found."""
+    """A record's diagram: the arrows pointing at the record, those leaving it, the partners'
+    (both ways), and how many connections it shows of those found."""
 
-    source: Markup
-    words: list[Markup]
+    record: Record
+    incoming: list[Arrow]
+    outgoing: list[Arrow]
+    partners: list[Arrow]
     shown: int
     found: int
 
@@ -1373,15 +1369,22 @@ def neighbour_edges(kb: KnowledgeBase, record: Record) -> list[Edge]:
     """
     edges: dict[tuple[str, str, str], Edge] = {}
 
-    def add(left: Record | None, label: str, right: Record | None, directed: bool = True) -> None:
+    def add(
+        left: Record | None,
+        label: str,
+        right: Record | None,
+        directed: bool = True,
+        via: Record | None = None,
+    ) -> None:
         if left is None or right is None or left is right:
             return
-        edges.setdefault((left.id, label, right.id), (left, label, right, directed))
+        edges.setdefault((left.id, label, right.id), Edge(left, label, right, directed, via))
 
     if record.kind == "organization":
         add(record, "part of", kb.get(record.get("parent") or ""))
         for relationship in kb.referring(record, "relationship", "parties"):
-            label = f"{humanize(relationship.get('type'))}: {relationship.current_status}"
+            status = relationship.current_status
+            label = humanize(relationship.get("type")) + (f" ({status})" if status else "")
             directed = _directed(relationship)
             roles = relationship.parties()
             for index, (_, ids) in enumerate(roles):
@@ -1392,7 +1395,7 @@ def neighbour_edges(kb: KnowledgeBase, record: Record) -> list[Edge]:
                     for left in ids:
                         for right in others:
                             if record.id in (left, right):
-                                add(kb.get(left), label, kb.get(right), directed)
+                                add(kb.get(left), label, kb.get(right), directed, relationship)
         for product in kb.referring(record, "product", "maker"):
             add(record, "makes", product)
         for product in kb.referring(record, "product", "sold_at"):
@@ -1421,7 +1424,7 @@ def neighbour_edges(kb: KnowledgeBase, record: Record) -> list[Edge]:
                     add(record, humanize(role), kb.get(party), directed)
         for product in record.get("products", []):
             add(record, "about", kb.get(product))
-    return sorted(edges.values(), key=lambda e: (e[0].sort_key, e[1], e[2].sort_key))
+    return sorted(edges.values(), key=lambda e: (e.left.sort_key, e.label, e.right.sort_key))
 
 
 def _directed(relationship: Record) -> bool:
@@ -1560,9 +1563,6 @@ def render_record_pages(site: Site, records: Iterable[Record] | None = None) -> 
         if front["fact_file"] in site.last_changed:
             front["updated"] = site.last_changed[front["fact_file"]]
         edges = neighbour_edges(site.kb, record)
-        if edges:
-            # The page has a diagram: the theme loads the diagram script on such pages only.
-            front["diagram"] = True
         yield (
             record.page,
             site.render(

@@ -64,3 +64,35 @@ def test_a_manufacturers_page_says_what_it_is_and_where_each_fact_comes_from(
         assert not errors, errors
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("size", sorted(SIZES))
+def test_the_diagrams_names_are_links_a_reader_follows(atlas_site, browser, size: str):
+    """Huawei's diagram at a desktop's width (three columns) and a phone's (stacked): the
+    record in the middle, its names links that lead to their pages, no sideways scrolling."""
+    viewport = SIZES[size]
+    context = browser.new_context(viewport=viewport, is_mobile=size == "phone")
+    try:
+        page = context.new_page()
+        page.goto(atlas_site.url("organizations/huawei/"))
+        diagram = page.locator("article figure.kb-diagram")
+        assert diagram.locator(".kb-map-self").inner_text().strip() == "Huawei"
+        assert "acts" in diagram.locator("figcaption").inner_text()
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        columns = diagram.locator(".kb-map").evaluate(
+            "e => getComputedStyle(e).gridTemplateColumns.split(' ').length"
+        )
+        assert (columns == 1) == (size == "phone")  # three, or two where one side is empty
+        names = diagram.locator(".kb-ends a")
+        assert names.count() >= 2
+        for index in range(names.count()):
+            node = names.nth(index)
+            label, href = node.inner_text().strip(), node.get_attribute("href")
+            node.scroll_into_view_if_needed()
+            end = href.lstrip("./")
+            node.click()
+            page.wait_for_url(lambda url, end=end: path_of(url).endswith(end))
+            assert page.locator("article h1").first.inner_text().strip().startswith(label)
+            page.go_back()
+    finally:
+        context.close()

@@ -1,9 +1,9 @@
 """The site as a whole, in Chromium, on the browser tests' knowledge base (tests/browser/kb/):
-the home page's ways in, the diagram script only where a diagram is drawn (and never from a
-CDN), the weight of a record page without one, list pages that do not scroll sideways on a
-phone, the 404 page under a sub-path, the canonical and OpenGraph tags and the sitemap when
-mkdocs.yml sets site_url (and none of them without it), and a screenshot of every kind of
-page at desktop and phone widths, saved in tests/output/browser/pages/.
+the home page's ways in, no diagram script anywhere (the diagram is HTML), the weight of a
+record page with a diagram, list pages and diagrams that do not scroll sideways at a desktop's
+or a phone's width, the 404 page under a sub-path, the canonical and OpenGraph tags and the
+sitemap when mkdocs.yml sets site_url (and none of them without it), and a screenshot of every
+kind of page at desktop and phone widths, saved in tests/output/browser/pages/.
 """
 
 from __future__ import annotations
@@ -46,7 +46,8 @@ def knowledge_base(atlas_site) -> KnowledgeBase:
 def record_pages(site_dir: Path, kb: KnowledgeBase) -> dict[str, bool]:
     """Every record page's URL path, and whether it draws a diagram."""
     return {
-        record.url: '<pre class="mermaid">' in (site_dir / record.url / "index.html").read_text()
+        record.url: '<figure class="kb-diagram"'
+        in (site_dir / record.url / "index.html").read_text()
         for record in kb.records.values()
     }
 
@@ -81,7 +82,7 @@ def test_home_page_counts_each_kind_and_shows_the_latest_events_and_most_referre
     assert page.problems.external_requests == []
 
 
-# -- the diagram script ---------------------------------------------------------------------
+# -- the diagram ----------------------------------------------------------------------------
 
 
 def _script_requests(page) -> list[str]:
@@ -95,38 +96,40 @@ def requests_of(page):
     return page
 
 
-def test_pages_without_a_diagram_load_no_diagram_script(
-    atlas_site, knowledge_base: KnowledgeBase, requests_of
-):
+def test_no_page_loads_a_diagram_script(atlas_site, knowledge_base: KnowledgeBase, requests_of):
     page = requests_of
     pages = record_pages(atlas_site.site_dir, knowledge_base)
-    plain = sorted(url for url, draws in pages.items() if not draws)
-    assert plain, "the fixture has records without a diagram (quotes, events, sources)"
-    for url in [*plain, "", *index_pages(knowledge_base)]:
+    assert any(pages.values()), "the fixture has records with a diagram"
+    assert not all(pages.values()), "the fixture has records without a diagram"
+    for url in [*sorted(pages), "", *index_pages(knowledge_base)]:
         page.requested.clear()
         page.goto(atlas_site.url(url), wait_until="networkidle")
         scripts = _script_requests(page)
         assert not [s for s in scripts if "mermaid" in s], f"{url}: {scripts}"
         assert page.evaluate("typeof window.mermaid") == "undefined", url
+        assert page.locator("article .mermaid, article svg[id^=mermaid]").count() == 0, url
+    assert not (atlas_site.site_dir / "assets/vendor/mermaid.min.js").exists()
     page.problems.assert_none()
     assert page.problems.external_requests == []
 
 
-def test_pages_with_a_diagram_draw_it_with_the_sites_own_script(
-    atlas_site, knowledge_base: KnowledgeBase, requests_of
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_diagrams_fit_the_page_without_scrolling_sideways(
+    atlas_site, knowledge_base, browser, viewport
 ):
-    page = requests_of
     pages = record_pages(atlas_site.site_dir, knowledge_base)
-    drawn = sorted(url for url, draws in pages.items() if draws)
-    assert drawn, "the fixture has records with a diagram"
-    for url in drawn[:3]:
-        page.requested.clear()
-        page.goto(atlas_site.url(url))
-        page.locator("article div.mermaid").first.wait_for()
-        mermaid = [s for s in _script_requests(page) if "mermaid" in s]
-        assert mermaid == [atlas_site.url("assets/vendor/mermaid.min.js")], mermaid
-    page.problems.assert_none()
-    assert page.problems.external_requests == []
+    context = browser.new_context(viewport=viewport, is_mobile=viewport is PHONE)
+    try:
+        page = context.new_page()
+        for url in sorted(url for url, draws in pages.items() if draws):
+            page.goto(atlas_site.url(url), wait_until="networkidle")
+            assert page.evaluate(OVERFLOWING) == [], url
+            figure = page.locator("article figure.kb-diagram")
+            box = figure.bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"], url
+            assert figure.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), url
+    finally:
+        context.close()
 
 
 def weigh(browser, url: str) -> tuple[int, dict[str, int]]:
@@ -156,13 +159,13 @@ def weigh(browser, url: str) -> tuple[int, dict[str, int]]:
         context.close()
 
 
-def test_a_record_page_without_a_diagram_weighs_under_300_kb(
+def test_a_record_page_with_a_diagram_weighs_under_300_kb(
     atlas_site, knowledge_base: KnowledgeBase, browser
 ):
-    """The heaviest record page without a diagram (by its HTML), on first load: every byte."""
+    """The heaviest record page with a diagram (by its HTML), on first load: every byte."""
     pages = record_pages(atlas_site.site_dir, knowledge_base)
     heaviest = max(
-        (url for url, draws in pages.items() if not draws),
+        (url for url, draws in pages.items() if draws),
         key=lambda url: (atlas_site.site_dir / url / "index.html").stat().st_size,
     )
     total, by_url = weigh(browser, atlas_site.url(heaviest))
