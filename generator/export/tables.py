@@ -21,7 +21,7 @@ import csv
 import io
 from typing import Any
 
-from ..model import KnowledgeBase, Link, Record
+from ..model import KnowledgeBase
 from ..schema import FieldSpec
 from .api import API_ROOT, citation_count, kinds_in_order, record_json_path
 
@@ -68,18 +68,6 @@ def _cell(spec: FieldSpec | None, value: Any, nested: bool = False) -> str:
     return _scalar(value)
 
 
-def _text(kb: KnowledgeBase, record: Record, name: str) -> str:
-    pieces = record.text(name) or []
-    words = []
-    for piece in pieces:
-        if isinstance(piece, Link):
-            target = kb.get(piece.target)
-            words.append(piece.label or (target.label if target else piece.target))
-        else:
-            words.append(piece)
-    return "".join(words)
-
-
 def csv_files(kb: KnowledgeBase) -> dict[str, bytes]:
     files = {}
     for schema in kinds_in_order(kb):
@@ -92,7 +80,7 @@ def csv_files(kb: KnowledgeBase) -> dict[str, bytes]:
             for name in columns:
                 spec = schema.fields[name]
                 if spec.type == "text" and name in record.data:
-                    cell = _text(kb, record, name)
+                    cell = kb.plain_text(record.text(name))
                     row.append(neutralize(cell))
                     continue
                 value = record.values.get(name)

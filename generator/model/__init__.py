@@ -218,6 +218,18 @@ class KnowledgeBase:
     def get(self, record_id: str) -> Record | None:
         return self.records.get(record_id)
 
+    def plain_text(self, text: RichText | None) -> str:
+        """Rich text as plain words, each [[link]] as its label (the record's name unless the
+        link gives one), spaces run together: for front matter, JSON-LD and CSV."""
+        words = []
+        for piece in text or []:
+            if isinstance(piece, Link):
+                target = self.records.get(piece.target)
+                words.append(piece.label or (target.label if target else piece.target))
+            else:
+                words.append(piece)
+        return " ".join("".join(words).split())
+
     def __getitem__(self, record_id: str) -> Record:
         return self.records[record_id]
 

@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from ..model import KnowledgeBase, Link, Record
+from ..model import KnowledgeBase, Record
 
 SCHEMA_ORG = "https://schema.org"
 TYPES = {
@@ -57,20 +57,6 @@ def _iso_range(value: Any) -> tuple[str | None, str | None]:
         return _iso(text), None
     start, end = _iso(first.strip()), _iso(last.strip())
     return (start, end) if start and end else (None, None)
-
-
-def _plain(kb: KnowledgeBase, record: Record, name: str) -> str | None:
-    pieces = record.text(name)
-    if not pieces:
-        return None
-    words = []
-    for piece in pieces:
-        if isinstance(piece, Link):
-            target = kb.get(piece.target)
-            words.append(piece.label or (target.label if target else piece.target))
-        else:
-            words.append(piece)
-    return " ".join("".join(words).split())
 
 
 def _names(values: Any) -> list[str]:
@@ -113,9 +99,10 @@ class _Builder:
         node["url"] = self.url(record)
         _put(node, "alternateName", _names(get("aliases")))
         description = (
-            _plain(self.kb, record, "summary")
-            or _plain(self.kb, record, "description")
-            or _plain(self.kb, record, "context")
+            self.kb.plain_text(record.text("summary"))
+            or self.kb.plain_text(record.text("description"))
+            or self.kb.plain_text(record.text("context"))
+            or None
         )
         _put(node, "description", description)
         builder = getattr(self, f"_{record.kind}", None)
@@ -175,7 +162,7 @@ class _Builder:
         if record.kind == "relationship":
             parties = [i for _, ids in record.parties() for i in ids]
             _put(node, "about", self.refs(parties))
-            _put(node, "description", _plain(self.kb, record, "summary"))
+            _put(node, "description", self.kb.plain_text(record.text("summary")) or None)
         else:
             node["about"] = self.entity(record)
         cited = {}

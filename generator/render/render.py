@@ -217,20 +217,6 @@ def html_id(name: str) -> str:
     return name if _SLUG_ID.fullmatch(name) else escape.html_text(name)
 
 
-def plain_text(kb: KnowledgeBase, text: RichText | None) -> str:
-    """Rich text as plain words (links replaced by their labels), for front matter."""
-    if not text:
-        return ""
-    words = []
-    for piece in text:
-        if isinstance(piece, Link):
-            target = kb.get(piece.target)
-            words.append(piece.label or (target.label if target else piece.target))
-        else:
-            words.append(piece)
-    return " ".join("".join(words).split())
-
-
 def _safe(text: str) -> Markup:
     """Mark text that escape.py produced (or that we wrote from slugs and literals) as printable.
 
@@ -1541,7 +1527,7 @@ def _front(title: str, description: str, record: Record | None = None) -> dict:
 
 def _describe(site: Site, record: Record) -> str:
     for name in ("summary", "description", "context"):
-        text = plain_text(site.kb, record.text(name))
+        text = site.kb.plain_text(record.text(name))
         if text:
             return text
     if record.kind == "quote":
