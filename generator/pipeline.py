@@ -1,6 +1,7 @@
 """The orchestrator: the one place that knows the order of the stages.
 
-    load      read every fact file                     (load/: FactFile, positions on demand)
+    load      read every fact file                     (load/: FactFile, positions on demand;
+              and, once the facts are valid, git's history of facts/: load/history.py)
     validate  check each file, then across files       (validate/: problems, collected)
     model     link the records into one graph          (model/: KnowledgeBase)
     render    every page of the build folder, in memory (render/: Jinja templates, content/)
