@@ -1,4 +1,5 @@
-// Starts the search box's script (search.js, 12 KB) when a reader first reaches for the box:
+// Starts the search box's script (search.js, 12 KB) and its stylesheet (search.css, for the
+// results' kind bar and labels) when a reader first reaches for the box:
 // a focus in it, the magnifier that opens it at phone width, or a key that opens it (/, s, f).
 // A page read without searching never loads it. search.js picks up what was typed meanwhile.
 (() => {
@@ -15,6 +16,10 @@
     input.removeEventListener("focus", start);
     toggle.removeEventListener("change", start);
     document.removeEventListener("keydown", onKey);
+    const style = document.createElement("link");
+    style.rel = "stylesheet";
+    style.href = new URL("search.css", script.src).href;
+    document.head.appendChild(style);
     const full = document.createElement("script");
     full.src = new URL("search.js", script.src).href;
     document.body.appendChild(full);
