@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.format import FactFormatter, FormatError, plain_data
 from generator.load import new_fact_yaml
 from generator.schema import default_schemas
+from generator.tools.format import FactFormatter, FormatError, plain_data
 
 from .conftest import run_kb
 from .saved_examples import replays_saved_examples

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from generator.load import new_fact_yaml
-from generator.migrate import MigrationContext, MigrationError, migrate_text, needs_migration
 from generator.schema import default_schemas
+from generator.tools.migrate import MigrationContext, MigrationError, migrate_text, needs_migration
 from tests.conftest import run_kb
 
 RELATIONSHIP = default_schemas().kinds["relationship"]

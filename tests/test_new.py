@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.format import plain_data
 from generator.load import new_fact_yaml
 from generator.schema import default_schemas
+from generator.tools.format import plain_data
 
 from .conftest import DATASET_SNAPSHOT, run_kb
 

@@ -15,7 +15,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..factdiff import (
+from ..problems import printable
+from ..project import Project, find_project_root
+from ..schema import default_schemas
+from ..tools.factdiff import (
     DiffError,
     default_base,
     diff_facts,
@@ -23,9 +26,6 @@ from ..factdiff import (
     format_text,
     resolve_revision,
 )
-from ..problems import printable
-from ..project import Project, find_project_root
-from ..schema import default_schemas
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

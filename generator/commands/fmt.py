@@ -17,7 +17,6 @@ import os
 import tempfile
 from pathlib import Path
 
-from ..format import FactFormatter, FormatError
 from ..load import (
     FACT_SUFFIX,
     FACTS_LINK_MESSAGE,
@@ -29,6 +28,7 @@ from ..load import (
 from ..problems import ProblemCollector, printable
 from ..project import Project, find_project_root
 from ..schema import default_schemas
+from ..tools.format import FactFormatter, FormatError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

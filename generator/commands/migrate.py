@@ -18,12 +18,12 @@ from pathlib import Path
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from ..format import FormatError
 from ..load import FACT_SUFFIX, FileRefused, read_regular_file
-from ..migrate import MigrationContext, MigrationError, migrate_text
 from ..problems import printable
 from ..project import Project
 from ..schema import default_schemas
+from ..tools.format import FormatError
+from ..tools.migrate import MigrationContext, MigrationError, migrate_text
 from .fmt import _shown, _write_atomically, files_to_rewrite
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..problems import printable
 from ..project import Project, find_project_root
-from ..rename import RenameError, plan_rename, write_planned
+from ..tools.rename import RenameError, plan_rename, write_planned
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -28,13 +28,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..format import FormatError
 from ..load import FACT_SUFFIX, FACTS_LINK_MESSAGE, new_fact_yaml
 from ..pipeline import Project, check_project, find_project_root
 from ..problems import format_report, printable
-from ..scaffold import render_template
 from ..schema import FieldSpec, KindSchema, SchemaSet, default_schemas
 from ..suggest import did_you_mean
+from ..tools.format import FormatError
+from ..tools.scaffold import render_template
 from ..validate import MAX_ID_LENGTH, RESERVED_IDS, SLUG, shown_id
 
 _SEGMENT = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:\[(?P<index>\d+)\])?$")

@@ -21,7 +21,7 @@ from ..problems import ProblemCollector, printable
 from ..project import Project, find_project_root
 from ..schema import default_schemas
 from ..suggest import did_you_mean
-from ..verify import SourceText, excerpts_citing, verify_excerpts
+from ..tools.verify import SourceText, excerpts_citing, verify_excerpts
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..schema import FieldSpec, KindSchema
 from .format import FactFormatter
-from .schema import FieldSpec, KindSchema
 
 SCHEMA_HEADER = "# yaml-language-server: $schema=../../schemas/json/{kind}.schema.json"
 _NOT_GIVEN = object()  # a field the contributor has not filled in (None is a value: null)

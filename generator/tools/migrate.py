@@ -21,9 +21,9 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from ..load import new_fact_yaml
+from ..schema import KindSchema, RoleSet
 from .format import FactFormatter
-from .load import new_fact_yaml
-from .schema import KindSchema, RoleSet
 
 # Which organization roles suggest which party role. A party role not listed takes the
 # parties no other role claims (the target of a warning, the entrant of a market entry).

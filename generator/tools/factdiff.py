@@ -31,10 +31,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .load import FACT_SUFFIX, FactFile, FileRefused, read_fact_file, read_regular_file
-from .problems import ProblemCollector, printable
-from .render.escape import md_cell, md_text
-from .schema import FieldSpec, KindSchema, SchemaSet
+from ..load import FACT_SUFFIX, FactFile, FileRefused, read_fact_file, read_regular_file
+from ..problems import ProblemCollector, printable
+from ..render.escape import md_cell, md_text
+from ..schema import FieldSpec, KindSchema, SchemaSet
 
 WORKING_TREE = None  # as a revision: the files on disk
 RENAME_SIMILARITY = 0.5  # git's default for --find-renames

@@ -17,10 +17,10 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from .load import FactFile, FieldPath
-from .problems import Problem
-from .textmatch import normalize, normalize_with_offsets
-from .validate import citations_in
+from ..load import FactFile, FieldPath
+from ..problems import Problem
+from ..textmatch import normalize, normalize_with_offsets
+from ..validate import citations_in
 
 # The closest passage is searched among windows starting at each word; on a long text only
 # every few words (a book-length source would otherwise take minutes).

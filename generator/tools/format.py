@@ -45,8 +45,8 @@ from ruamel.yaml.scalarstring import (
 )
 from ruamel.yaml.tokens import CommentToken
 
-from .load import new_fact_yaml
-from .schema import FieldSpec, KindSchema
+from ..load import new_fact_yaml
+from ..schema import FieldSpec, KindSchema
 
 WIDTH = 100
 MAX_ROUNDS = 4

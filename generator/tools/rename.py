@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..load import FACT_SUFFIX, FactFile, FieldPath, new_fact_yaml
+from ..pipeline import CheckOutcome, Project, check_project
+from ..schema import default_schemas
+from ..suggest import did_you_mean
+from ..validate import LINK, MAX_ID_LENGTH, SLUG, Reference, shown_id
 from .format import FactFormatter, FormatError, plain_data
-from .load import FACT_SUFFIX, FactFile, FieldPath, new_fact_yaml
-from .pipeline import CheckOutcome, Project, check_project
-from .schema import default_schemas
-from .suggest import did_you_mean
-from .validate import LINK, MAX_ID_LENGTH, SLUG, Reference, shown_id
 
 # Problems that leave the references unknown: a file that could not be read may refer to the
 # record, and with duplicate ids a reference's target is ambiguous.
