@@ -213,18 +213,31 @@ class _TreeTooLarge(Exception):
     pass
 
 
-class _ForbiddenTag(Exception):
-    def __init__(self, tag: str, path: FieldPath):
-        super().__init__(tag)
-        self.tag = tag
+class _RefusedNode(Exception):
+    """A node a fact file may not hold, with the problem to report at its place."""
+
+    def __init__(self, message: str, code: str, path: FieldPath):
+        super().__init__(message)
+        self.message = message
+        self.code = code
         self.path = path
 
 
-class _NonTextKey(Exception):
-    def __init__(self, key: Any, path: FieldPath):
-        super().__init__(repr(key))
-        self.key = key
-        self.path = path
+def _forbidden_tag(tag: str, path: FieldPath) -> _RefusedNode:
+    return _RefusedNode(
+        f"YAML tag '{tag}' is not allowed: fact files hold plain values (remove the tag)",
+        "yaml-tag",
+        path,
+    )
+
+
+def _non_text_key(key: Any, path: FieldPath) -> _RefusedNode:
+    return _RefusedNode(
+        f"field name {key!r} is not text: field names are words such as "
+        "'name' (quote it if it must be a number)",
+        "yaml-key-type",
+        path,
+    )
 
 
 def _tag_of(node: Any) -> str | None:
@@ -257,15 +270,15 @@ class _TreeCopier:
         if self.budget < 0:
             raise _TreeTooLarge
         if isinstance(node, TaggedScalar):
-            raise _ForbiddenTag(str(node.tag.value), path)
+            raise _forbidden_tag(str(node.tag.value), path)
         tag = _tag_of(node)
         if tag is not None:
-            raise _ForbiddenTag(tag, path)
+            raise _forbidden_tag(tag, path)
         if isinstance(node, CommentedMap):
             out = {}
             for key in node:
                 if not isinstance(key, str):
-                    raise _NonTextKey(key, path)
+                    raise _non_text_key(key, path)
                 child = path + (key,)
                 key_at, value_at = _position(node.lc.key, key), _position(node.lc.value, key)
                 if key_at:
@@ -630,31 +643,9 @@ def read_fact_file(fact: FactFile, collector: ProblemCollector) -> None:
             "yaml-too-large",
         )
         fact.data = None
-    except _ForbiddenTag as error:
+    except _RefusedNode as error:
         line, column = fact.position(error.path) if error.path else (1, 1)
-        collector.add(
-            fact.problem_at(
-                line,
-                column,
-                f"YAML tag '{error.tag}' is not allowed: fact files hold plain values "
-                "(remove the tag)",
-                "yaml-tag",
-                error.path,
-            )
-        )
-        fact.data = None
-    except _NonTextKey as error:
-        line, column = fact.position(error.path) if error.path else (1, 1)
-        collector.add(
-            fact.problem_at(
-                line,
-                column,
-                f"field name {error.key!r} is not text: field names are words such as "
-                "'name' (quote it if it must be a number)",
-                "yaml-key-type",
-                error.path,
-            )
-        )
+        collector.add(fact.problem_at(line, column, error.message, error.code, error.path))
         fact.data = None
 
 

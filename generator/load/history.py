@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 GIT_TIMEOUT_SECONDS = 60
@@ -97,7 +98,7 @@ class History:
     changes: list[Change] = field(default_factory=list)
     reason: str | None = None  # why there is no history, when there is none
 
-    @property
+    @cached_property
     def last_changed(self) -> dict[str, str]:
         """The date (YYYY-MM-DD) of each fact file's last change, by its path (facts/...)."""
         dates: dict[str, str] = {}
