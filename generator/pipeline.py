@@ -13,8 +13,8 @@
 NOTE: order matters. Nothing is rendered or exported unless the whole knowledge base validated,
 nothing is written unless every page rendered and every export was made, and site/ is replaced
 only by a site that built without a single warning (mkdocs' `commands/build.py` does the same:
-gather all data first). So a failed
-build leaves the previous build/docs/ and site/ as they were; facts/ and content/ are only read.
+gather all data first). So a failed build leaves the previous build/docs/ and site/ as they
+were; facts/ and content/ are only read.
 
 `build_markdown` and `build_site` are what `kb build` runs; `ServeBuilds` is `kb serve`'s
 sequence of builds, which after an edit of fact files renders only the pages it can change.

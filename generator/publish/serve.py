@@ -321,9 +321,11 @@ def serve_site(regenerator: MarkdownRegenerator, host: str, port: int) -> None:
 
     config = site_config()
 
-    def rebuild(changed_config=None) -> None:
-        # Dirty: mkdocs renders only the pages whose files are newer than their HTML.
-        build(changed_config or site_config(), serve_url=config.site_url, dirty=True)
+    def rebuild(loaded=None) -> None:
+        # mkdocs.yml read again for every build (as `mkdocs serve` does: an edit of it shows),
+        # but the first, which has it already. Dirty: mkdocs renders only the pages whose
+        # files are newer than their HTML (all of them the first time).
+        build(loaded or site_config(), serve_url=config.site_url, dirty=True)
 
     server = LiveReloadServer(
         builder=rebuild,
