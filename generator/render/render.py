@@ -511,11 +511,8 @@ class PageContext:
     def anchor(self, record: Record) -> Markup:
         """An empty element carrying the record's stable id, the first time it is listed on
         this page (an id must be unique on a page)."""
-        name = anchor_id(record)
-        if name in self._anchors:
-            return _safe("")
-        self._anchors.add(name)
-        return _safe(f'<span id="{html_id(name)}"></span>')
+        attribute = self.id_attribute(record)
+        return _join("<span", attribute, "></span>") if attribute else attribute
 
     def id_attribute(self, record: Record) -> Markup:
         """' id="quote-x"' for the element listing a record, the first time it is listed on
