@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -28,6 +29,11 @@ sys.addaudithook(_LIVE_FACTS_GUARD.audit)  # an audit hook cannot be removed: in
 
 def pytest_sessionstart(session):
     _LIVE_FACTS_GUARD.active = True
+    # Tests press Ctrl-C on kb processes (kb serve, an interrupted kb build). A shell starts a
+    # background job (`make test &`) with SIGINT ignored, and the kb processes would inherit
+    # that and never see the Ctrl-C: taking SIGINT here lets them start with the default.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.hookimpl(tryfirst=True)
