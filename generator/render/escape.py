@@ -225,6 +225,12 @@ def _yaml_value(value: object) -> str:
     raise FrontMatterError(f"front matter value {value!r} is not text, a number or a list")
 
 
+# The line under the front matter of a page the generator writes entirely: its HTML blocks are
+# the templates' and may be set aside unparsed (publish/html_blocks.py, which says why).
+# Without that extension it is an HTML comment, and the page is the same.
+GENERATED_HTML_BLOCKS = "<!-- kb: generated HTML blocks -->"
+
+
 def front_matter(values: dict) -> str:
     """A YAML front matter block. Every string is double-quoted (yaml_string), so no value
     can end the block or add keys. Strings are HTML-escaped, because the theme prints `title`

@@ -1484,6 +1484,7 @@ def make_environment(override_dir: Path | None) -> jinja2.Environment:
         KIND_ORDER=KIND_ORDER,
         CARRIER_TYPES=CARRIER_TYPES,
         anchor_id=anchor_id,
+        GENERATED_HTML_BLOCKS=_safe(escape.GENERATED_HTML_BLOCKS),
     )
     return env
 
