@@ -36,6 +36,10 @@ _PLAIN = str.maketrans(
         "\u200b": None,  # zero-width space
     }
 )
+# The same for ASCII text, where NFKC changes nothing: every whitespace character a space.
+_ASCII_PLAIN = str.maketrans(
+    {**{chr(code): " " for code in range(128) if chr(code).isspace()}, "`": "'"}
+)
 # Runs the comparison reads as one: an ellipsis written with spaces or without, a dash with
 # spaces around it or not ("a — b", "a—b", "a - b"), and any run of whitespace.
 _RUN = re.compile(r"\.\s*\.\s*\.|\s*-+\s*|\s+")
@@ -51,31 +55,33 @@ def normalize(text: str) -> str:
 def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
     """`normalize(text)`, with, for each of its characters, the offset in `text` it comes
     from: a match found in normalized text can be shown where it is in the original."""
-    chars: list[str] = []
-    offsets: list[int] = []
-    for index, char in enumerate(text):
-        plain = " " if char.isspace() else unicodedata.normalize("NFKC", char).translate(_PLAIN)
-        chars.extend(plain)
-        offsets.extend([index] * len(plain))
-    joined = "".join(chars)
+    if text.isascii():  # the usual case: NFKC changes no ASCII character
+        plain = text.translate(_ASCII_PLAIN)
+        offsets = list(range(len(text)))
+    else:
+        chars: list[str] = []
+        offsets = []
+        for index, char in enumerate(text):
+            shown = " " if char.isspace() else unicodedata.normalize("NFKC", char).translate(_PLAIN)
+            chars.append(shown)
+            offsets.extend([index] * len(shown))
+        plain = "".join(chars)
+    # Each run the comparison reads as one becomes one character (three for an ellipsis); the
+    # text between runs is copied as it is.
     out: list[str] = []
     out_offsets: list[int] = []
     position = 0
-    while position < len(joined):
-        run = _RUN.match(joined, position)
-        if run is None:
-            out.append(joined[position])
-            out_offsets.append(offsets[position])
-            position += 1
-            continue
+    for run in _RUN.finditer(plain):
+        out.append(plain[position : run.start()])
+        out_offsets.extend(offsets[position : run.start()])
         written = run.group()
         shown = "..." if written[0] == "." else "-" if "-" in written else " "
-        out.extend(shown)
-        out_offsets.extend([offsets[position]] * len(shown))
+        out.append(shown)
+        out_offsets.extend([offsets[run.start()]] * len(shown))
         position = run.end()
-    start, end = 0, len(out)
-    while start < end and out[start] == " ":
-        start += 1
-    while end > start and out[end - 1] == " ":
-        end -= 1
-    return "".join(out[start:end]), out_offsets[start:end]
+    out.append(plain[position:])
+    out_offsets.extend(offsets[position:])
+    joined = "".join(out)
+    start = len(joined) - len(joined.lstrip(" "))
+    end = max(start, len(joined.rstrip(" ")))
+    return joined[start:end], out_offsets[start:end]
