@@ -263,3 +263,33 @@ def test_a_record_page_says_what_the_marks_of_its_dates_mean_only_when_it_shows_
     exact = page("quotes/acme-statement.md")
     assert "c. " not in text_of(exact).replace("c. before", "")
     assert legend not in exact
+
+
+def _products_index(kb, ids: list[str]) -> str:
+    site = Site(kb=kb, env=make_environment(None))
+    schema = kb.schemas.kinds["product"]
+    return site.render(
+        "index_product.md.j2",
+        "products/index.md",
+        schema=schema,
+        records=[kb[record_id] for record_id in ids],
+        front={"title": "Products"},
+        title="Products",
+    )
+
+
+def test_an_index_leaves_out_a_column_no_record_has_and_says_so(kb):
+    # Neither product has an announced or a released date: no column of "not recorded".
+    undated = _products_index(kb, ["pocket-cam", "rocket-phone-gold"])
+    headings = re.findall(r"<th>(.*?)</th>", undated)
+    assert headings == ["Product", "Maker", "Category"]
+    assert "Not recorded for any product: announced, released." in text_of(undated)
+    assert "not recorded" not in block(undated, "<tbody>", "</tbody>")
+
+
+def test_an_index_shows_a_missing_value_in_a_shown_column_as_a_dash(kb):
+    listed = _products_index(kb, ["rocket-phone", "pocket-cam"])
+    assert "Announced" in re.findall(r"<th>(.*?)</th>", listed)
+    pocket_cam = next(row for row in listed.splitlines() if "product-pocket-cam" in row)
+    assert '<span data-sort="zzzz">–</span>' in pocket_cam
+    assert "not recorded" not in block(listed, "<tbody>", "</tbody>")
