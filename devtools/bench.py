@@ -8,6 +8,9 @@ by `synth.py` under `build/bench/`, and every figure is the median of several ru
 - floor: `mkdocs build` of the same number of one-line pages with the same theme and no search
   plugin (Material's floor for that many pages), measured in the same run; the full build is
   given as a multiple of it;
+- site floor: `mkdocs build` of the site as it is built (its mkdocs.yml, theme overrides, nav,
+  Markdown extensions, indexes and assets) with every record's page made one line: what this
+  site's configuration costs mkdocs before any record's content, also as a multiple of the floor;
 - generator: `build_markdown` cold (no cache) per stage (load, validate, model, render,
   export, write) with the process's peak memory, the exports' share of it (target: at most
   10%) and the bytes of api/v1/all.json per record (target: linear); and warm (the build
@@ -44,6 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SIZES = (100, 1_000, 10_000)
 DEFAULT_RUNS = 3
 STAGES = ("load", "validate", "model", "render", "export", "write")
@@ -190,6 +194,43 @@ def measure_floor(root: Path, pages: int) -> dict:
     seconds = time.perf_counter() - start
     shutil.rmtree(root, ignore_errors=True)
     return {"seconds": seconds, "pages": pages}
+
+
+def write_site_floor(root: Path, out: Path) -> Path:
+    """The knowledge base's own site with every record's page made one line: its mkdocs.yml
+    (theme features, nav, Markdown extensions), its theme overrides, and the build folder's
+    indexes, hand-written pages and assets as they are. What mkdocs costs for this site's
+    configuration before any record's content; between the floor and the full build. Reads
+    ROOT/build/docs (a build must have run). Returns the config file."""
+    from generator.pipeline import Project
+    from generator.publish import mkdocs_config_file
+    from generator.schema import default_schemas
+
+    shutil.rmtree(out, ignore_errors=True)
+    docs = out / "build" / "docs"
+    shutil.copytree(root / "build" / "docs", docs)
+    for kind in default_schemas().kinds.values():
+        for page in (docs / kind.plural).glob("*.md"):
+            if page.name != "index.md":
+                page.write_text(f"# {page.stem}\n\nPage.\n", encoding="utf-8")
+    config = out / "mkdocs.yml"
+    shutil.copyfile(mkdocs_config_file(Project(root)), config)
+    for folder in ("overrides",):
+        source = (root / folder) if (root / folder).is_dir() else REPO_ROOT / folder
+        if source.is_dir():
+            shutil.copytree(source, out / folder)
+    return config
+
+
+def measure_site_floor(root: Path, out: Path) -> dict:
+    """`mkdocs build` of write_site_floor's site, as a process of its own."""
+    config = write_site_floor(root, out)
+    command = [sys.executable, "-m", "mkdocs", "build", "--quiet", "-f", str(config)]
+    start = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True, cwd=REPO_ROOT)
+    seconds = time.perf_counter() - start
+    shutil.rmtree(out, ignore_errors=True)
+    return {"seconds": seconds}
 
 
 def _free_port() -> int:
@@ -381,6 +422,8 @@ def child_main(argv: list[str]) -> int:
         result = measure_build(root)
     elif mode == "full-build":
         result = measure_full_build(root)
+    elif mode == "site-floor":
+        result = measure_site_floor(root, Path(argv[2]))
     elif mode == "serve":
         result = measure_serve(root, int(argv[2]))
     elif mode == "hostile-text":
@@ -461,15 +504,18 @@ def bench_size(entities: int, settings: BenchSettings) -> dict:
         figures["site"] = None
     else:
         runs = settings.mkdocs_runs or settings.runs
-        built, floor = [], []
+        built, floor, site_floor = [], [], []
         for run in range(1, runs + 1):
-            echo(f"[{entities:,}] full build (kb build) and floor {run}/{runs}")
+            echo(f"[{entities:,}] full build (kb build), floor and site floor {run}/{runs}")
             _clear_build_state(root)
             built.append(_child("full-build", root))
             floor.append(_child("floor", settings.out_dir / "floor", figures["pages"]))
+            site_floor.append(_child("site-floor", root, settings.out_dir / "site-floor"))
         site = {key: _median([m[key] for m in built]) for key in built[0]}
         site["floor_seconds"] = _median([m["seconds"] for m in floor])
         site["over_floor"] = site["seconds"] / site["floor_seconds"]
+        site["site_floor_seconds"] = _median([m["seconds"] for m in site_floor])
+        site["site_floor_over_floor"] = site["site_floor_seconds"] / site["floor_seconds"]
         site["generator_share"] = figures["cold_seconds"] / site["seconds"]
         figures["site"] = site
 
@@ -595,6 +641,8 @@ def format_table(sizes: dict[int, dict]) -> str:
     row("full build, kb build (s)", site("seconds", _seconds))
     row("floor: one-line Material pages (s)", site("floor_seconds", _seconds))
     row("full build / floor", site("over_floor", lambda v: f"{v:.1f}"))
+    row("site floor: the site's config, one-line records (s)", site("site_floor_seconds", _seconds))
+    row("  site floor / floor", site("site_floor_over_floor", lambda v: f"{v:.1f}"))
     row("generator cold (s)", lambda f: _seconds(f["cold_seconds"]))
     for stage in STAGES:
         row(f"  {stage} (s)", lambda f, stage=stage: _seconds(f["cold_stages"][stage]))
