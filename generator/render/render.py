@@ -5,14 +5,13 @@ A page kind is a function from the site (the model plus the template environment
 POSIX paths inside the build folder (`organizations/xiaomi.md`); texts are whole Markdown files
 with front matter. Nothing here writes files: `write.py` does, once every page has rendered.
 
-A page is Markdown with blocks of HTML in it. Headings and contributors' prose (summaries,
-notes, context) are Markdown, so that mkdocs builds the table of contents and checks the links;
-the structured parts (key facts, tables, relationship lines, quotes, lists, the numbered notes,
-the diagram) are HTML, written by the templates under `blocks/` (`*.html.j2`), so
-that Python-Markdown passes them through without processing them (most of mkdocs' time was
-Python-Markdown reading link-heavy tables), and a site that overrides a template changes the
-table. Links in HTML are final hrefs relative to the page's URL (`relative_url`): mkdocs
-rewrites links in Markdown only.
+A page is Markdown with blocks of HTML in it. Headings are Markdown, so that mkdocs builds the
+table of contents; everything else (the contributors' prose, key facts, tables, relationship
+lines, quotes, lists, the numbered notes, the diagram) is HTML, written by the templates under
+`blocks/` (`*.html.j2`), so that Python-Markdown passes it through without processing it (most
+of mkdocs' time was Python-Markdown reading link-heavy tables), and a site that overrides a
+template changes the table. Links in HTML are final hrefs relative to the page's URL
+(`relative_url`): mkdocs rewrites links in Markdown only.
 
 Escaping. Every fact string reaches a page escaped. In an HTML template, Jinja's autoescape
 escapes whatever is printed; in a Markdown template, the `md` filter and the helpers of
@@ -338,17 +337,16 @@ class PageContext:
     """Helpers for one page being rendered: links relative to it, its notes, its anchors.
 
     Most return escaped HTML (`Markup`, built with markupsafe from fact strings) for the
-    templates' HTML blocks; `link`, `rich`, `text`, `summary_block` and `note_block` return
-    Markdown, for the prose between them.
+    templates' HTML blocks; `section`, `page_link`, `source_heading` and `date_legend` return
+    Markdown, for the headings and sentences between them.
     """
 
     def __init__(self, site: Site, path: str):
         self.site = site
         self.kb = site.kb
         self.path = path
-        self.folder = path.rpartition("/")[0]
         # Where links start from: every page of a folder but its index is one level deeper.
-        self.place = (self.folder, path.endswith("index.md") or path == "index.md")
+        self.place = (path.rpartition("/")[0], path.endswith("index.md"))
         self._link_cache = site.link_cache
         self._note_cache = site.note_cache
         self._note_numbers: dict[str, Note] = {}
@@ -385,22 +383,6 @@ class PageContext:
             cached = self._link_cache[key] = _safe(f'<a href="{href}">{_h(text)}</a>')
         return cached
 
-    def link(self, record: Record | str, label: str | None = None) -> Markup:
-        """A Markdown link to a record's page, for prose (mkdocs checks and rewrites it)."""
-        if isinstance(record, str):
-            record = self.kb[record]
-        self.linked.add(record.id)
-        key = ("md", self.folder, record.id, label)
-        cached = self._link_cache.get(key)
-        if cached is None:
-            cached = self._link_cache[key] = _safe(
-                escape.md_link(
-                    record.label if label is None else label,
-                    relative_href(self.path, record.page),
-                )
-            )
-        return cached
-
     def page_href(self, page: str) -> str:
         """The href, in HTML, of a generated page that is not a record's (an index)."""
         return relative_url(self.path, page)
@@ -424,31 +406,22 @@ class PageContext:
 
     # Text ----------------------------------------------------------------------------------
 
-    def _rich(self, text: RichText, escape_text: Callable[[str], str], link) -> Markup:
-        """Text with its [[links]] as links: each plain run through `escape_text`."""
+    def rich_html(self, text: RichText | None, empty: str = "") -> Markup:
+        """Text with [[links]] for inside an HTML block (a table cell): links as <a>, every
+        plain run escaped."""
+        if not text:
+            return _h(empty)
         out = []
         for piece in text:
             if isinstance(piece, Link):
                 target = self.kb.get(piece.target)
                 if target is None:  # validation rejects this; never print a raw id
-                    out.append(escape_text(piece.label or piece.target))
+                    out.append(escape.html_text(piece.label or piece.target))
                 else:
-                    out.append(link(target, piece.label))
+                    out.append(self.a(target, piece.label))
             else:
-                out.append(_with_edge_spaces(piece, escape_text(piece)))
+                out.append(_with_edge_spaces(piece, escape.html_text(piece)))
         return _safe("".join(out))
-
-    def rich(self, text: RichText | None, empty: str = "") -> Markup:
-        """Prose as Markdown: [[links]] as links, every plain run escaped."""
-        return self._rich(text, escape.md_text, self.link) if text else _md(empty)
-
-    def text(self, record: Record, *path: str | int, empty: str = "") -> Markup:
-        """A text field as Markdown prose."""
-        return self.rich(record.text(*path), empty)
-
-    def rich_html(self, text: RichText | None, empty: str = "") -> Markup:
-        """Text with [[links]] for inside an HTML block (a table cell): links as <a>."""
-        return self._rich(text, escape.html_text, self.a) if text else _h(empty)
 
     def text_html(self, record: Record, *path: str | int, empty: str = "") -> Markup:
         """A text field for inside an HTML block."""
@@ -665,18 +638,6 @@ class PageContext:
         if published is not None:
             parts.append(_h(published.display()))
         return _join(_join(*parts, sep=", "), ".")
-
-    def excerpt(self, citation: dict) -> Markup:
-        """' Paragraph 2: “words”' for a citation's locator and excerpt (either may be missing)."""
-        locator = citation.get("locator")
-        excerpt = citation.get("excerpt")
-        pieces = []
-        if locator:
-            located = locator[:1].upper() + locator[1:]
-            pieces += [" ", escape.html_text(located), ":" if excerpt else "."]
-        if excerpt:
-            pieces.append(self.quoted(excerpt))
-        return _join(*pieces)
 
     # The record's header and infobox -----------------------------------------------------
 
@@ -1176,15 +1137,6 @@ class PageContext:
         return _join(_h(record.schema.title), ": ", self.where(record, entry.path))
 
     # Where in a record ---------------------------------------------------------------------
-
-    def claim_where(self, record: Record, citation_path: tuple) -> Markup:
-        """Which claim of a record a citation supports: the record as a whole, or the part of
-        it that carries the citation ('Status history, step 2 (cancelled)')."""
-        owner = citation_path[:-2] if citation_path[-2:-1] == ("citations",) else citation_path
-        if not owner:
-            return _h("The record")
-        where = self._where(record, owner)
-        return _h(where[:1].upper() + where[1:])
 
     def where(self, record: Record, path: tuple) -> Markup:
         """A field path told for readers: 'status history, step 2 (cancelled)'."""
