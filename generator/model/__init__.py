@@ -199,7 +199,6 @@ class DatedEntry:
     date: PartialDate
     record: Record
     path: FieldPath
-    what: str  # 'event', 'status: cancelled', 'said', 'released', ...
 
 
 @dataclass
@@ -376,14 +375,6 @@ def _label(schema: KindSchema, data: dict[str, Any]) -> str:
     return schema.title
 
 
-def _describe_dated(record: Record, path: FieldPath) -> str:
-    if path == ("date",):
-        return record.kind
-    if path[0] == "status_history":
-        return f"status: {record.data['status_history'][path[1]]['status']}"
-    return " ".join(str(step).replace("_", " ") for step in path if not isinstance(step, int))
-
-
 def build_model(checked: CheckedFacts, schemas: SchemaSet) -> KnowledgeBase:
     """Link the checked records into one graph. Call only when validation found no errors."""
     records: dict[str, Record] = {}
@@ -432,7 +423,7 @@ def build_model(checked: CheckedFacts, schemas: SchemaSet) -> KnowledgeBase:
 
     timeline = sorted(
         (
-            DatedEntry(date=date, record=record, path=path, what=_describe_dated(record, path))
+            DatedEntry(date=date, record=record, path=path)
             for record in records.values()
             if record.kind != "source"
             for path, date in record.dates.items()
