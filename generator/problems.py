@@ -159,6 +159,17 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+def or_list(words: Iterable[str]) -> str:
+    """Alternatives as a message names them: 'a', 'a or b', 'a, b or c'."""
+    words = list(words)
+    return ", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1 else "".join(words)
+
+
+def with_article(noun: str) -> str:
+    """'a person', 'an organization'."""
+    return ("an " if noun[0] in "aeiou" else "a ") + noun
+
+
 def summary_line(problems: list[Problem], strict: bool, record_count: int) -> str:
     """The last line of a report: '7 errors, 1 warning in 3 files' or an all-clear."""
     errors = [p for p in problems if p.severity == "error"]

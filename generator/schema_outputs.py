@@ -29,6 +29,7 @@ from typing import Any
 from markdown.extensions.toc import slugify
 
 from .dates import DATE_FORMS, OPEN_END, PARTS_OF_YEAR, parse_date
+from .problems import or_list, with_article
 from .schema import FIELD_TYPES, TEXT_LINK_FORMS, FieldSpec, KindSchema, SchemaSet, yaml_inline
 from .validate import MAX_ID_LENGTH
 
@@ -71,11 +72,7 @@ def date_pattern() -> str:
 
 def _kinds_phrase(kinds: tuple[str, ...], schemas: SchemaSet) -> str:
     """'a person (facts/people/)' or 'an organization (facts/organizations/) or a person ...'."""
-    phrases = [
-        f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} (facts/{schemas.kinds[kind].plural}/)"
-        for kind in kinds
-    ]
-    return phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " or " + phrases[-1]
+    return or_list(f"{with_article(kind)} (facts/{schemas.kinds[kind].plural}/)" for kind in kinds)
 
 
 def _field_json_schema(spec: FieldSpec, schemas: SchemaSet) -> dict[str, Any]:

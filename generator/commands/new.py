@@ -30,7 +30,7 @@ from typing import Any
 
 from ..load import FACT_SUFFIX, FACTS_LINK_MESSAGE, new_fact_yaml
 from ..pipeline import Project, check_project, find_project_root
-from ..problems import format_report, printable
+from ..problems import format_report, printable, with_article
 from ..schema import FieldSpec, KindSchema, SchemaSet, default_schemas
 from ..suggest import did_you_mean
 from ..tools.format import FormatError
@@ -89,9 +89,8 @@ def run(args: argparse.Namespace) -> int:
     except NewFileError as error:
         print(f"kb new: {printable(str(error))}")
         return 1
-    article = "an" if schema.kind[0] in "aeiou" else "a"
     print(
-        f"Wrote {rel}: {article} {schema.kind} with its required fields. Fill them in, and add "
+        f"Wrote {rel}: {with_article(schema.kind)} with its required fields. Fill them in, and add "
         "the optional fields a source supports (schemas/reference.md)."
     )
     print(f"Checking it (kb check {rel}):")

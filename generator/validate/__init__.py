@@ -25,7 +25,7 @@ from urllib.parse import quote, urlsplit
 
 from ..dates import DateError, PartialDate, parse_date
 from ..load import FactFile, FieldPath
-from ..problems import Problem, ProblemCollector
+from ..problems import Problem, ProblemCollector, or_list, with_article
 from ..schema import FieldSpec, KindSchema, RoleSet, SchemaSet, yaml_inline
 from ..suggest import closest, did_you_mean, likely_typo
 from .duplicate_quotes import check_duplicate_quotes
@@ -126,10 +126,6 @@ class CheckedFacts:
     """Everything validation learned: the records (those readable at all) and their links."""
 
     records: list[CheckedRecord]
-
-    @property
-    def by_id(self) -> dict[str, CheckedRecord]:
-        return {record.id: record for record in self.records}
 
 
 def _describe(value: Any) -> str:
@@ -266,9 +262,6 @@ class _RecordChecker:
 
     def error(self, path: FieldPath, message: str, code: str, at: str = "value") -> None:
         self.collector.add(self.fact.problem(path, message, code, at=at))
-
-    def warning(self, path: FieldPath, message: str, code: str) -> None:
-        self.collector.add(self.fact.problem(path, message, code, severity="warning"))
 
     def check_mapping(self, fields: dict[str, FieldSpec], data: dict, path: FieldPath) -> None:
         # A misspelt required field is one mistake: report the spelling, not also the absence.
@@ -694,9 +687,8 @@ def _written_as_claims(spec: FieldSpec, value: Any) -> bool:
     return isinstance(value, list) and any(_is_claim(item) for item in value)
 
 
-def _or_words(words: Any, joiner: str = "or") -> str:
-    words = [f"'{word}'" for word in words]
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + f" {joiner} " + words[-1]
+def _or_words(words: Any) -> str:
+    return or_list(f"'{word}'" for word in words)
 
 
 def _no_citations_message(mapping_path: FieldPath, listed: bool = False) -> str:
@@ -746,10 +738,7 @@ def _listed(value: Any) -> list:
 
 
 def _kinds_phrase(kinds: tuple[str, ...]) -> str:
-    articles = [("an " if kind[0] in "aeiou" else "a ") + kind for kind in kinds]
-    if len(articles) <= 1:
-        return "".join(articles)
-    return ", ".join(articles[:-1]) + " or " + articles[-1]
+    return or_list(with_article(kind) for kind in kinds)
 
 
 def check_record(
@@ -1085,10 +1074,6 @@ class _KnowledgeBaseChecker:
         # Point at the link itself, which may sit lines below where the text value starts.
         return _problem_in_text(record.fact, reference.path, "[[", reference.ordinal, message, code)
 
-    def _citations(self, record: CheckedRecord):
-        """Every citation in the record, with its field path: top level and nested ones."""
-        yield from citations_in(record.fact.data)
-
     def _source(self, source_id: Any) -> CheckedRecord | None:
         if not isinstance(source_id, str):
             return None
@@ -1096,7 +1081,7 @@ class _KnowledgeBaseChecker:
         return found if found is not None and found.kind == "source" else None
 
     def check_citations(self, record: CheckedRecord) -> None:
-        for path, citation in self._citations(record):
+        for path, citation in citations_in(record.fact.data):
             source = self._source(citation.get("source"))
             via_id = citation.get("via")
             if via_id is None or source is None:
@@ -1163,7 +1148,7 @@ class _KnowledgeBaseChecker:
         said = dates.get(("said",)) or dates.get(("said", "value"))
         if said is not None:
             reported: set[str] = set()
-            for _, citation in self._citations(record):
+            for _, citation in citations_in(record.fact.data):
                 for key in ("source", "via"):
                     source = self._source(citation.get(key))
                     published = source.dates.get(("published",)) if source else None
