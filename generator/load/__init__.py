@@ -13,7 +13,6 @@ file is skipped (its data is None), so one run reports every file.
 
 from __future__ import annotations
 
-import datetime as dt
 import errno
 import hashlib
 import os
@@ -240,14 +239,6 @@ def _non_text_key(key: Any, path: FieldPath) -> _RefusedNode:
     )
 
 
-def _tag_of(node: Any) -> str | None:
-    tag = getattr(node, "tag", None)
-    value = getattr(tag, "value", None)
-    # Any tag written in the file counts, core ones too: `!!python/...` expands to the core
-    # prefix. (FactComposer already refuses them; this is the second line of defence.)
-    return value
-
-
 def _position(lookup, key) -> tuple[int, int] | None:
     """1-based (line, column) from ruamel's 0-based line/column data, when it has any."""
     try:
@@ -271,7 +262,9 @@ class _TreeCopier:
             raise _TreeTooLarge
         if isinstance(node, TaggedScalar):
             raise _forbidden_tag(str(node.tag.value), path)
-        tag = _tag_of(node)
+        # Any tag written in the file counts, core ones too: `!!python/...` expands to the core
+        # prefix. (FactComposer already refuses them; this is the second line of defence.)
+        tag = getattr(getattr(node, "tag", None), "value", None)
         if tag is not None:
             raise _forbidden_tag(tag, path)
         if isinstance(node, CommentedMap):
@@ -307,8 +300,6 @@ class _TreeCopier:
             return int(node)
         if isinstance(node, float):
             return float(node)
-        if isinstance(node, dt.datetime | dt.date):
-            return node
         return node
 
 
@@ -398,11 +389,8 @@ def _yaml_problem(fact: FactFile, error: MarkedYAMLError) -> Problem:
         )
         code = "yaml-merge-key"
     elif isinstance(error, ExplicitTagError):
-        message = (
-            f"YAML tag '{error.written}' is not allowed: fact files hold plain values "
-            "(remove the tag)"
-        )
-        code = "yaml-tag"
+        refused = _forbidden_tag(error.written, ())
+        message, code = refused.message, refused.code
     elif isinstance(error, MaxDepthExceededError):
         message = (
             f"nested more than {MAX_NESTING_DEPTH} levels deep: fact files nest a few levels "
@@ -657,30 +645,11 @@ def find_fact_files(
 
     facts: list[FactFile] = []
     if facts_dir.is_symlink():
-        collector.add(
-            Problem(
-                path=_relative(facts_dir, root),
-                line=None,
-                column=None,
-                field="",
-                message=FACTS_LINK_MESSAGE,
-                code="file-symlink",
-            )
-        )
+        collector.add(_unread(_relative(facts_dir, root), FACTS_LINK_MESSAGE, "file-symlink"))
         return facts
     if not facts_dir.is_dir():
-        collector.add(
-            Problem(
-                path=_relative(facts_dir, root),
-                line=None,
-                column=None,
-                field="",
-                message=(
-                    "no facts folder here: run kb in the knowledge base's root or pass its path"
-                ),
-                code="facts-missing",
-            )
-        )
+        message = "no facts folder here: run kb in the knowledge base's root or pass its path"
+        collector.add(_unread(_relative(facts_dir, root), message, "facts-missing"))
         return facts
     folders = schemas.by_plural
     in_root = facts_dir == root / "facts"
@@ -689,16 +658,7 @@ def find_fact_files(
         rel = "facts/" + "/".join(parts) if in_root else _relative(path, root)
 
         def stray(message: str, code: str, rel=rel) -> None:
-            collector.add(
-                Problem(
-                    path=printable(rel).replace("\n", "\\u000a"),
-                    line=None,
-                    column=None,
-                    field="",
-                    message=message,
-                    code=code,
-                )
-            )
+            collector.add(_unread(printable(rel).replace("\n", "\\u000a"), message, code))
 
         # NOTE: order matters: a link is reported before anything that would follow it.
         if entry.is_symlink():
@@ -744,6 +704,11 @@ def find_fact_files(
         # which the validator reports as a clash (and neither is a slug).
         facts.append(FactFile(path=path, rel=rel, folder=folder, id=path.stem))
     return facts
+
+
+def _unread(path: str, message: str, code: str) -> Problem:
+    """A problem with a file or folder that is not read: no line, no field."""
+    return Problem(path=path, line=None, column=None, field="", message=message, code=code)
 
 
 def _sorted_tree(
