@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..load import FACT_SUFFIX, FactFile, FieldPath, new_fact_yaml
+from ..load import FACT_SUFFIX, FactFile, FieldPath, format_field_path, new_fact_yaml
 from ..pipeline import CheckOutcome, Project, check_project
 from ..schema import default_schemas
 from ..suggest import did_you_mean
@@ -116,15 +116,16 @@ def _edited_text(fact: FactFile, references: list[Reference], old: str, new: str
             _set(expected, reference.path, _relinked(_get(expected, reference.path), old, new))
             continue
         _set(expected, reference.path, new)
+        shown = format_field_path(reference.path)
         line, column = fact.position(reference.path)
         if line is None or column is None:
-            raise RenameError(f"{fact.rel}: cannot find where {_shown(reference.path)} is")
+            raise RenameError(f"{fact.rel}: cannot find where {shown} is")
         index, start = line - 1, column - 1
         if lines[index][start : start + 1] in ("'", '"'):
             start += 1
         if lines[index][start : start + len(old)] != old:
             raise RenameError(
-                f"{fact.rel}:{line}:{column}: {_shown(reference.path)} is not written as "
+                f"{fact.rel}:{line}:{column}: {shown} is not written as "
                 f"'{old}' there: rename it by hand"
             )
         edits.append((index, start))
@@ -161,10 +162,3 @@ def _get(data: Any, path: FieldPath) -> Any:
 
 def _set(data: Any, path: FieldPath, value: Any) -> None:
     _get(data, path[:-1])[path[-1]] = value
-
-
-def _shown(path: FieldPath) -> str:
-    out = ""
-    for key in path:
-        out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else str(key))
-    return out
