@@ -155,7 +155,8 @@ def _printable_character(ch: str) -> str:
     return f"\\u{ord(ch):04x}"
 
 
-def _plural(count: int, word: str) -> str:
+def plural(count: int, word: str) -> str:
+    """'1 file', '2 files'."""
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
@@ -175,14 +176,14 @@ def summary_line(problems: list[Problem], strict: bool, record_count: int) -> st
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
     if not problems:
-        return f"OK: {_plural(record_count, 'record')} checked, no problems."
+        return f"OK: {plural(record_count, 'record')} checked, no problems."
     files = {p.path for p in problems}
     counts = []
     if errors:
-        counts.append(_plural(len(errors), "error"))
+        counts.append(plural(len(errors), "error"))
     if warnings:
-        counts.append(_plural(len(warnings), "warning"))
-    line = f"{', '.join(counts)} in {_plural(len(files), 'file')}"
+        counts.append(plural(len(warnings), "warning"))
+    line = f"{', '.join(counts)} in {plural(len(files), 'file')}"
     if warnings and strict:
         line += " (--strict: warnings count as errors)"
     elif not errors:

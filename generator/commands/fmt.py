@@ -25,25 +25,15 @@ from ..load import (
     read_fact_file,
     read_regular_file,
 )
-from ..problems import ProblemCollector, printable
+from ..problems import ProblemCollector, plural, printable
 from ..project import Project, find_project_root
 from ..schema import default_schemas
 from ..tools.format import FactFormatter, FormatError
+from . import add_rewrite_arguments
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "paths",
-        nargs="*",
-        type=Path,
-        metavar="PATH",
-        help="fact files or folders to format (default: facts/ of the knowledge base here)",
-    )
-    parser.add_argument(
-        "--check",
-        action="store_true",
-        help="write nothing; list the files that would change and exit 1 if there are any",
-    )
+    add_rewrite_arguments(parser, "format")
     parser.add_argument(
         "--diff",
         action="store_true",
@@ -198,18 +188,14 @@ def _write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def _summary(total: int, changed: list[str], failed: list[str], check: bool) -> str:
     unchanged = total - len(changed) - len(failed)
     parts = []
     if changed:
         verb = "would be reformatted" if check else "reformatted"
-        parts.append(f"{_plural(len(changed), 'file')} {verb}")
+        parts.append(f"{plural(len(changed), 'file')} {verb}")
     if failed:
-        parts.append(f"{_plural(len(failed), 'file')} not formatted (see above)")
+        parts.append(f"{plural(len(failed), 'file')} not formatted (see above)")
     parts.append(f"{unchanged} already formatted")
     line = ", ".join(parts) + "."
     if check and changed:

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from ..load import FACT_SUFFIX, FactFile, FileRefused, read_fact_file, read_regular_file
-from ..problems import ProblemCollector, printable
+from ..problems import ProblemCollector, plural, printable
 from ..render.escape import md_cell, md_text
 from ..schema import FieldSpec, KindSchema, SchemaSet
 
@@ -532,7 +532,7 @@ def show_step(step: Any) -> str:
         text += f", {step['date']}"
     cited = step.get(CITATIONS)
     if isinstance(cited, list) and cited:
-        text += f" ({len(cited)} citation{'s' if len(cited) != 1 else ''})"
+        text += f" ({plural(len(cited), 'citation')})"
     return text
 
 
