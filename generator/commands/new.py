@@ -35,7 +35,7 @@ from ..schema import FieldSpec, KindSchema, SchemaSet, default_schemas
 from ..suggest import did_you_mean
 from ..tools.format import FormatError
 from ..tools.scaffold import render_template
-from ..validate import MAX_ID_LENGTH, RESERVED_IDS, SLUG, shown_id
+from ..validate import RESERVED_IDS, bad_id, shown_id
 
 _SEGMENT = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:\[(?P<index>\d+)\])?$")
 
@@ -112,14 +112,10 @@ def find_kind(name: str, schemas: SchemaSet) -> KindSchema:
 
 def check_new_id(record_id: str, schema: KindSchema, project: Project, schemas: SchemaSet):
     """Refuse an id the validator would refuse, or one another record already has."""
-    if not SLUG.match(record_id) or len(record_id) > MAX_ID_LENGTH:
-        suggestion = re.sub(r"[^a-z0-9]+", "-", record_id.lower()).strip("-")[:MAX_ID_LENGTH]
-        suggestion = suggestion.rstrip("-")
-        fix = f" (try {suggestion})" if SLUG.match(suggestion) else ""
-        raise NewFileError(
-            f"'{shown_id(record_id)}' is not a valid id: ids are lower-case letters and digits "
-            f"joined by single hyphens, at most {MAX_ID_LENGTH} characters{fix}"
-        )
+    bad = bad_id(record_id)
+    if bad is not None:
+        why, written = bad
+        raise NewFileError(why + (f" (try {written})" if written else ""))
     if record_id in RESERVED_IDS:
         raise NewFileError(
             f"'{record_id}' cannot be an id: {schema.plural}/{record_id} is "

@@ -21,7 +21,7 @@ from ..load import FACT_SUFFIX, FactFile, FieldPath, format_field_path, new_fact
 from ..pipeline import CheckOutcome, Project, check_project
 from ..schema import default_schemas
 from ..suggest import did_you_mean
-from ..validate import LINK, MAX_ID_LENGTH, SLUG, Reference, shown_id
+from ..validate import LINK, Reference, bad_id, shown_id
 from .format import FactFormatter, FormatError, plain_data
 
 # Problems that leave the references unknown: a file that could not be read may refer to the
@@ -45,11 +45,9 @@ class PlannedFile:
 
 def plan_rename(project: Project, old: str, new: str) -> list[PlannedFile]:
     """Every file to write for the rename, checked; raises RenameError if it cannot be done."""
-    if not SLUG.match(new) or len(new) > MAX_ID_LENGTH:
-        raise RenameError(
-            f"'{shown_id(new)}' is not a valid id: ids are lower-case letters and digits "
-            f"joined by single hyphens, at most {MAX_ID_LENGTH} characters"
-        )
+    bad = bad_id(new)
+    if bad is not None:
+        raise RenameError(bad[0])
     outcome = check_project(project)
     _refuse_if_unsafe(outcome)
     facts = outcome.facts or []

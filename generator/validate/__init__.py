@@ -65,15 +65,15 @@ _URL_FORBIDDEN = '<>"\\^`{|}'
 _URL_HOST = re.compile(r"[a-z0-9._-]+")
 
 
-def _unusual_characters(value: str, skip: dict[str, str] | None = None) -> list[str]:
-    """Invisible (Unicode format) characters not in `skip`, and lone surrogates (a YAML escape
-    such as "\\ud800" makes one; no file can hold it as UTF-8), sorted."""
+def _unusual_characters(value: str) -> list[str]:
+    """Invisible (Unicode format) characters and lone surrogates (a YAML escape such as
+    "\\ud800" makes one; no file can hold it as UTF-8), sorted."""
     if value.isascii():
         return []
     return sorted(
         ch
         for ch in set(value)  # unique characters first: the check stays fast on long texts
-        if ch not in (skip or ()) and unicodedata.category(ch) in {"Cf", "Cs"}
+        if unicodedata.category(ch) in {"Cf", "Cs"}
     )
 
 
@@ -87,6 +87,19 @@ def shown_id(record_id: str) -> str:
     """An id as messages show it: non-ASCII characters escaped, so ids that differ only in
     Unicode form ('caf\\xe9', 'cafe\\u0301') do not look the same in the report."""
     return record_id if record_id.isascii() and record_id.isprintable() else ascii(record_id)[1:-1]
+
+
+def bad_id(record_id: str) -> tuple[str, str | None] | None:
+    """None for a valid id; else why it is not one, and the id it would be written as
+    ('Mi 8' -> 'mi-8'), if any: for kb check, kb new and kb mv alike."""
+    if SLUG.match(record_id) and len(record_id) <= MAX_ID_LENGTH:
+        return None
+    written = re.sub(r"[^a-z0-9]+", "-", record_id.lower()).strip("-")[:MAX_ID_LENGTH].rstrip("-")
+    why = (
+        f"'{shown_id(record_id)}' is not a valid id: ids are lower-case letters and digits "
+        f"joined by single hyphens, at most {MAX_ID_LENGTH} characters"
+    )
+    return why, written if SLUG.match(written) else None
 
 
 @dataclass(frozen=True)
@@ -295,12 +308,7 @@ class _RecordChecker:
         if spec.name == "citations":
             message, code = _no_citations_message(path), "missing-citation"
         else:
-            example = (
-                f" (for example: {spec.name}: {yaml_inline(spec.example)})"
-                if spec.example is not None
-                else ""
-            )
-            message = f"missing required field '{spec.name}'{example}"
+            message = f"missing required field '{spec.name}'{_for_example(spec)}"
             code = "missing-field"
         # Reported where the enclosing mapping starts: an absent field has no line of its own.
         line, column = self.fact.position(path) if path else (1, 1)
@@ -312,12 +320,8 @@ class _RecordChecker:
             message = _no_citations_message(path[:-1], listed=True)
             self.error(path, message, "missing-citation", at="key")
         elif spec.required:
-            example = (
-                f" (for example: {spec.name}: {yaml_inline(spec.example)})"
-                if spec.example is not None
-                else ""
-            )
-            self.error(path, f"no value: this field is required{example}", "empty-value", at="key")
+            message = f"no value: this field is required{_for_example(spec)}"
+            self.error(path, message, "empty-value", at="key")
         else:
             message = "no value: write one after the ':', or delete the line"
             self.error(path, message, "empty-value", at="key")
@@ -484,15 +488,7 @@ class _RecordChecker:
                 f"control character U+{ord(control.group()):04X} in text: delete it",
                 "control-character",
             )
-        for char, name in INVISIBLE_CHARACTERS.items():
-            if char in value:
-                self.error(
-                    path,
-                    f"invisible character U+{ord(char):04X} ({name}) in text: delete it, "
-                    "so the text reads as it is",
-                    "invisible-character",
-                )
-        for char in _unusual_characters(value, skip=INVISIBLE_CHARACTERS):
+        for char in _unusual_characters(value):
             if unicodedata.category(char) == "Cs":
                 self.error(
                     path,
@@ -500,13 +496,15 @@ class _RecordChecker:
                     "itself instead of its escape)",
                     "control-character",
                 )
-            else:
-                self.error(
-                    path,
-                    f"invisible character {_describe_character(char)} in text: delete it, "
-                    "so the text reads as it is",
-                    "invisible-character",
-                )
+                continue
+            # The characters that hide or reorder text by their common names.
+            name = INVISIBLE_CHARACTERS.get(char)
+            shown = f"U+{ord(char):04X} ({name})" if name else _describe_character(char)
+            self.error(
+                path,
+                f"invisible character {shown} in text: delete it, so the text reads as it is",
+                "invisible-character",
+            )
 
     def check_text(self, spec: FieldSpec, value: Any, path: FieldPath) -> None:
         self.check_string(spec, value, path)
@@ -691,6 +689,13 @@ def _or_words(words: Any) -> str:
     return or_list(f"'{word}'" for word in words)
 
 
+def _for_example(spec: FieldSpec) -> str:
+    """' (for example: maker: xiaomi)', from the schema's example; '' without one."""
+    if spec.example is None:
+        return ""
+    return f" (for example: {spec.name}: {yaml_inline(spec.example)})"
+
+
 def _no_citations_message(mapping_path: FieldPath, listed: bool = False) -> str:
     """For a record (or a nested entry) without citations; `listed`: `citations:` is there,
     but empty."""
@@ -746,18 +751,11 @@ def check_record(
 ) -> CheckedRecord | None:
     """Pass 1 for one file. Returns None if the file could not be read at all."""
     # The id is the file's name, so it is checked even when the file's content is unreadable.
-    if not SLUG.match(fact.id) or len(fact.id) > MAX_ID_LENGTH:
-        suggestion = re.sub(r"[^a-z0-9]+", "-", fact.id.lower()).strip("-")[:MAX_ID_LENGTH]
-        suggestion = suggestion.rstrip("-")
-        fix = f" (rename the file to {suggestion}.yaml)" if SLUG.match(suggestion) else ""
-        collector.add(
-            _file_problem(
-                fact,
-                f"'{shown_id(fact.id)}' is not a valid id: ids are lower-case letters and "
-                f"digits joined by single hyphens, at most {MAX_ID_LENGTH} characters{fix}",
-                "bad-id",
-            )
-        )
+    bad = bad_id(fact.id)
+    if bad is not None:
+        why, written = bad
+        fix = f" (rename the file to {written}.yaml)" if written else ""
+        collector.add(_file_problem(fact, why + fix, "bad-id"))
     if fact.id in RESERVED_IDS:
         collector.add(
             _file_problem(
