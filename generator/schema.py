@@ -87,9 +87,12 @@ class RoleSet:
     directed: bool = True
 
 
-@dataclass
+@dataclass(eq=False)
 class FieldSpec:
-    """What one field may hold. Objects and lists nest further FieldSpecs."""
+    """What one field may hold. Objects and lists nest further FieldSpecs.
+
+    Compared and hashed as itself (eq=False), so that what is derived from a spec can be
+    remembered per spec (model._holds_text)."""
 
     name: str
     type: str

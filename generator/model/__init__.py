@@ -24,7 +24,7 @@ from __future__ import annotations
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 
 from ..dates import PartialDate
@@ -254,22 +254,16 @@ def _timeline_or_label_key(record: Record) -> tuple:
     return (0, date.sort_key, record.sort_key) if date else (1, (), record.sort_key)
 
 
-_HOLDS_TEXT: dict[int, tuple[FieldSpec, bool]] = {}
-
-
+@cache
 def _holds_text(spec: FieldSpec) -> bool:
     """Whether a field can hold text anywhere inside it. Remembered per spec: most values
     (citations, dates, ids) hold none, and walking them was most of the model's time."""
-    known = _HOLDS_TEXT.get(id(spec))
-    if known is None or known[0] is not spec:
-        holds = (
-            spec.type == "text"
-            or (spec.items is not None and _holds_text(spec.items))
-            or any(_holds_text(field_spec) for field_spec in spec.fields.values())
-            or any(_holds_text(field_spec) for field_spec in spec.claim_fields.values())
-        )
-        known = _HOLDS_TEXT[id(spec)] = (spec, holds)
-    return known[1]
+    return (
+        spec.type == "text"
+        or (spec.items is not None and _holds_text(spec.items))
+        or any(_holds_text(field_spec) for field_spec in spec.fields.values())
+        or any(_holds_text(field_spec) for field_spec in spec.claim_fields.values())
+    )
 
 
 def _walk_texts(spec_fields: dict[str, FieldSpec], data: Any, path: FieldPath):
@@ -297,19 +291,13 @@ def _walk_value(spec: FieldSpec, value: Any, path: FieldPath):
         yield from _walk_texts(spec.fields, value, path)
 
 
-_HOLDS_CLAIMS: dict[int, tuple[FieldSpec, bool]] = {}
-
-
+@cache
 def _holds_claims(spec: FieldSpec) -> bool:
-    known = _HOLDS_CLAIMS.get(id(spec))
-    if known is None or known[0] is not spec:
-        holds = (
-            spec.claim
-            or (spec.items is not None and _holds_claims(spec.items))
-            or any(_holds_claims(sub) for sub in spec.fields.values())
-        )
-        known = _HOLDS_CLAIMS[id(spec)] = (spec, holds)
-    return known[1]
+    return (
+        spec.claim
+        or (spec.items is not None and _holds_claims(spec.items))
+        or any(_holds_claims(sub) for sub in spec.fields.values())
+    )
 
 
 class _ClaimResolver:
