@@ -49,7 +49,6 @@ from ..model import (
     KnowledgeBase,
     Link,
     Record,
-    RichText,
     sources_differ,
 )
 from ..project import BuildError
@@ -406,9 +405,10 @@ class PageContext:
 
     # Text ----------------------------------------------------------------------------------
 
-    def rich_html(self, text: RichText | None, empty: str = "") -> Markup:
-        """Text with [[links]] for inside an HTML block (a table cell): links as <a>, every
-        plain run escaped."""
+    def text_html(self, record: Record, *path: str | int, empty: str = "") -> Markup:
+        """A text field for inside an HTML block: its [[links]] as <a>, every plain run
+        escaped."""
+        text = record.text(*path)
         if not text:
             return _h(empty)
         out = []
@@ -422,10 +422,6 @@ class PageContext:
             else:
                 out.append(_with_edge_spaces(piece, escape.html_text(piece)))
         return _safe("".join(out))
-
-    def text_html(self, record: Record, *path: str | int, empty: str = "") -> Markup:
-        """A text field for inside an HTML block."""
-        return self.rich_html(record.text(*path), empty)
 
     def paragraphs(self, text: object) -> list[str]:
         """Multi-line text (a quote's words) as its paragraphs, each one line of plain text."""
@@ -859,7 +855,7 @@ class PageContext:
         if kind == "url":
             return self.external(value, value)
         if kind == "text":
-            return self.rich_html(record.text(*path))
+            return self.text_html(record, *path)
         if kind == "roles":
             return self.parties(record)
         if kind == "object" and spec.definition == "quantity" and isinstance(value, dict):
