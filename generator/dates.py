@@ -27,7 +27,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from .problems import or_list
+from .problems import describe, or_list
 from .suggest import did_you_mean
 
 PARTS_OF_YEAR = {
@@ -264,19 +264,9 @@ def _parse_point(text: str) -> DatePoint:
 
 
 def _describe_non_date(value: object) -> str:
-    if isinstance(value, bool):
-        return f"{'true' if value else 'false'} (true/false)"
-    if isinstance(value, int | float):
-        return f"the number {value}"
     if isinstance(value, dt.datetime):
         return f"a date with a time of day (write the date alone: {value.date().isoformat()})"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    if value is None:
-        return "nothing"
-    return f"a {type(value).__name__}"
+    return "nothing" if value is None else describe(value)
 
 
 def parse_date(value: object) -> PartialDate:

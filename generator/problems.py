@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 # Source lines longer than this are shown as a window around the problem's column.
@@ -158,6 +158,24 @@ def _printable_character(ch: str) -> str:
 def plural(count: int, word: str) -> str:
     """'1 file', '2 files'."""
     return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def describe(value: Any) -> str:
+    """How a value is named in messages: what YAML made of it."""
+    if value is None:
+        return "nothing (an empty value)"
+    if isinstance(value, bool):
+        return f"{'true' if value else 'false'} (true/false)"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"text '{shown}'"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"a {type(value).__name__}"
 
 
 def or_list(words: Iterable[str]) -> str:

@@ -25,7 +25,7 @@ from urllib.parse import quote, urlsplit
 
 from ..dates import DateError, PartialDate, parse_date
 from ..load import FactFile, FieldPath
-from ..problems import Problem, ProblemCollector, or_list, with_article
+from ..problems import Problem, ProblemCollector, describe, or_list, with_article
 from ..schema import FieldSpec, KindSchema, RoleSet, SchemaSet, yaml_inline
 from ..suggest import closest, did_you_mean, likely_typo
 from .duplicate_quotes import check_duplicate_quotes
@@ -139,24 +139,6 @@ class CheckedFacts:
     """Everything validation learned: the records (those readable at all) and their links."""
 
     records: list[CheckedRecord]
-
-
-def _describe(value: Any) -> str:
-    """How a value is named in messages: what YAML made of it."""
-    if value is None:
-        return "nothing (an empty value)"
-    if isinstance(value, bool):
-        return f"{'true' if value else 'false'} (true/false)"
-    if isinstance(value, int | float):
-        return f"the number {value}"
-    if isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:37] + "..."
-        return f"text '{shown}'"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return f"a {type(value).__name__}"
 
 
 def _file_problem(fact: FactFile, message: str, code: str, severity: str = "error") -> Problem:
@@ -344,7 +326,7 @@ class _RecordChecker:
                 self.error(
                     path + (index,),
                     f"expected a claim ('- value: ...' with its citations), got "
-                    f"{_describe(item)}: where sources differ, write every value as a claim",
+                    f"{describe(item)}: where sources differ, write every value as a claim",
                     "wrong-type",
                 )
                 continue
@@ -387,7 +369,7 @@ class _RecordChecker:
             return
         if not isinstance(value, dict):
             self.error(
-                path, f"expected parties by role ({example}), got {_describe(value)}", "wrong-type"
+                path, f"expected parties by role ({example}), got {describe(value)}", "wrong-type"
             )
             return
         role_of: dict[str, str] = {}
@@ -425,7 +407,7 @@ class _RecordChecker:
                 if not isinstance(member, str):
                     self.error(
                         where,
-                        f"expected the id of {_kinds_phrase(spec.to)}, got {_describe(member)}",
+                        f"expected the id of {_kinds_phrase(spec.to)}, got {describe(member)}",
                         "wrong-type",
                     )
                     continue
@@ -462,7 +444,7 @@ class _RecordChecker:
                     " (write the number alone, like 799 or 0.5, without a currency or % sign "
                     "or commas; the unit goes under 'unit')"
                 )
-            self.error(path, f"expected a number, got {_describe(value)}{hint}", "wrong-type")
+            self.error(path, f"expected a number, got {describe(value)}{hint}", "wrong-type")
         elif value != value or value in (float("inf"), float("-inf")):
             self.error(path, "expected a number, got a value that is not one", "wrong-type")
 
@@ -471,7 +453,7 @@ class _RecordChecker:
     def check_string(self, spec: FieldSpec, value: Any, path: FieldPath) -> None:
         if not isinstance(value, str):
             quoted = f" (put it in quotes: '{value}')" if isinstance(value, int | float) else ""
-            self.error(path, f"expected text, got {_describe(value)}{quoted}", "wrong-type")
+            self.error(path, f"expected text, got {describe(value)}{quoted}", "wrong-type")
             return
         if not value.strip():
             self.error(path, "empty text: write a value or leave the field out", "empty-value")
@@ -510,7 +492,13 @@ class _RecordChecker:
         self.check_string(spec, value, path)
         if not isinstance(value, str):
             return
-        # Problems point at the link: the n-th '[[' of the text (see _problem_in_text).
+
+        def bad_link(needle: str, ordinal: int, message: str) -> None:
+            # At the link: the n-th `needle` of the text (see _problem_in_text).
+            self.collector.add(
+                _problem_in_text(self.fact, path, needle, ordinal, message, "bad-link")
+            )
+
         opens = _occurrences(value, "[[")
         links = list(LINK.finditer(value))
         # Targets that are not ids are reported in pass 2, where names can suggest the id.
@@ -519,17 +507,11 @@ class _RecordChecker:
             target = match.group(1).strip()
             label = match.group(2)
             if label is not None and not label.strip():
-                self.collector.add(
-                    _problem_in_text(
-                        self.fact,
-                        path,
-                        "[[",
-                        ordinal,
-                        f"link {match.group(0)}: the label after '|' is empty "
-                        f"(write [[{target}]], or a label after the '|')",
-                        "bad-link",
-                    )
+                message = (
+                    f"link {match.group(0)}: the label after '|' is empty "
+                    f"(write [[{target}]], or a label after the '|')"
                 )
+                bad_link("[[", ordinal, message)
                 continue
             self.record.references.append(
                 Reference(
@@ -552,17 +534,11 @@ class _RecordChecker:
         for bracket, other in (("[[", "]]"), ("]]", "[[")):
             for ordinal, start in enumerate(_occurrences(value, bracket)):
                 if start not in own[bracket]:
-                    self.collector.add(
-                        _problem_in_text(
-                            self.fact,
-                            path,
-                            bracket,
-                            ordinal,
-                            f"'{bracket}' without its '{other}': a link is written [[id]] or "
-                            "[[id|label]] (write both brackets, or neither)",
-                            "bad-link",
-                        )
+                    message = (
+                        f"'{bracket}' without its '{other}': a link is written [[id]] or "
+                        "[[id|label]] (write both brackets, or neither)"
                     )
+                    bad_link(bracket, ordinal, message)
                     break
 
     def check_boolean(self, spec: FieldSpec, value: Any, path: FieldPath) -> None:
@@ -570,7 +546,7 @@ class _RecordChecker:
             hint = ""
             if isinstance(value, str) and value.strip().lower() in _BOOLEAN_WORDS:
                 hint = " (write true or false, without quotes)"
-            self.error(path, f"expected true or false, got {_describe(value)}{hint}", "wrong-type")
+            self.error(path, f"expected true or false, got {describe(value)}{hint}", "wrong-type")
 
     def check_date(self, spec: FieldSpec, value: Any, path: FieldPath) -> None:
         try:
@@ -580,7 +556,7 @@ class _RecordChecker:
 
     def check_url(self, spec: FieldSpec, value: Any, path: FieldPath) -> None:
         if not isinstance(value, str):
-            self.error(path, f"expected a URL, got {_describe(value)}", "wrong-type")
+            self.error(path, f"expected a URL, got {describe(value)}", "wrong-type")
             return
         reason = check_url(value)
         if reason:
@@ -589,7 +565,7 @@ class _RecordChecker:
     def check_enum(self, spec: FieldSpec, value: Any, path: FieldPath) -> None:
         if not isinstance(value, str) or value not in spec.values:
             hint = did_you_mean(str(value), spec.values) if isinstance(value, str) else ""
-            shown = f"'{value}'" if isinstance(value, str) else _describe(value)
+            shown = f"'{value}'" if isinstance(value, str) else describe(value)
             self.error(
                 path,
                 f"unknown value {shown}{hint}; choose one of {', '.join(spec.values)}",
@@ -600,7 +576,7 @@ class _RecordChecker:
         if not isinstance(value, str):
             self.error(
                 path,
-                f"expected the id of {_kinds_phrase(spec.to)}, got {_describe(value)}",
+                f"expected the id of {_kinds_phrase(spec.to)}, got {describe(value)}",
                 "wrong-type",
             )
             return
@@ -616,7 +592,7 @@ class _RecordChecker:
                 hint = f" (write each entry as a list item: '- {first}: {value}')"
             elif isinstance(value, str | int):
                 hint = f" (write a list: [{value}], or one '- {value}' line per item)"
-            self.error(path, f"expected a list, got {_describe(value)}{hint}", "wrong-type")
+            self.error(path, f"expected a list, got {describe(value)}{hint}", "wrong-type")
             return
         if len(value) < spec.min_items:
             if spec.name == "citations":
@@ -650,7 +626,7 @@ class _RecordChecker:
                 hint = f" (write '{required[0]}: {value}')"
             self.error(
                 path,
-                f"expected a mapping with {', '.join(spec.fields)}, got {_describe(value)}{hint}",
+                f"expected a mapping with {', '.join(spec.fields)}, got {describe(value)}{hint}",
                 "wrong-type",
             )
             return
