@@ -245,11 +245,13 @@ class KnowledgeBase:
             and not backlink.in_text
             and (field_name is None or backlink.path[0] == field_name)
         }
-        known = self._referring[key] = sorted(found.values(), key=_timeline_or_label_key)
+        known = self._referring[key] = sorted(found.values(), key=date_order)
         return list(known)
 
 
-def _timeline_or_label_key(record: Record) -> tuple:
+def date_order(record: Record) -> tuple:
+    """Records in the order of their date (an event's, a quote's, a relationship's current
+    status), then by label; undated last."""
     date = record.date("date") or record.date("said") or record.current_status_date
     return (0, date.sort_key, record.sort_key) if date else (1, (), record.sort_key)
 
@@ -402,7 +404,7 @@ def build_model(checked: CheckedFacts, schemas: SchemaSet) -> KnowledgeBase:
             if reference.in_text or reference.path[-1] not in ("source", "via"):
                 continue
             citation_path = reference.path[:-1]
-            citation = _get_path(record.data, citation_path)
+            citation = value_at(record.data, citation_path)
             citations_of_source[reference.target].append(
                 CitationUse(record=record, path=citation_path, citation=citation)
             )
@@ -439,7 +441,8 @@ def _derive_from_data(record: Record, checked: CheckedRecord) -> None:
     }
 
 
-def _get_path(data: Any, path: FieldPath) -> Any:
+def value_at(data: Any, path: FieldPath) -> Any:
+    """The value at a field path in loaded data."""
     for step in path:
         data = data[step]
     return data

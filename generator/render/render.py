@@ -49,6 +49,7 @@ from ..model import (
     KnowledgeBase,
     Link,
     Record,
+    date_order,
     sources_differ,
 )
 from ..project import BuildError
@@ -1102,9 +1103,7 @@ class PageContext:
         for quote in quotes:
             by_speaker.setdefault(quote.get("speaker"), []).append(quote)
         speakers = sorted((self.kb[s] for s in by_speaker), key=lambda r: r.sort_key)
-        return [
-            (speaker, sorted(by_speaker[speaker.id], key=_date_then_label)) for speaker in speakers
-        ]
+        return [(speaker, sorted(by_speaker[speaker.id], key=date_order)) for speaker in speakers]
 
     def timeline_what(self, entry) -> Markup:
         """What a timeline line dates: 'Event: ban', 'Status: cancelled', 'Quote said'."""
@@ -1511,7 +1510,7 @@ def render_kind_indexes(site: Site, kinds: Iterable[str] | None = None) -> Itera
         path = f"{schema.plural}/index.md"
         records = site.kb.by_kind.get(kind, [])
         if kind == "event":
-            records = sorted(records, key=_date_then_label)
+            records = sorted(records, key=date_order)
         title = INDEX_TITLES.get(kind, schema.plural.capitalize())
         front = _front(title, schema.description)
         yield (
@@ -1525,11 +1524,6 @@ def render_kind_indexes(site: Site, kinds: Iterable[str] | None = None) -> Itera
                 title=title,
             ),
         )
-
-
-def _date_then_label(record: Record) -> tuple:
-    date = record.date("date") or record.date("said")
-    return (0, date.sort_key, record.sort_key) if date else (1, (), record.sort_key)
 
 
 def render_timeline(site: Site) -> Iterator[Page]:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..load import FACT_SUFFIX, FactFile, FieldPath, format_field_path, new_fact_yaml
+from ..model import value_at
 from ..pipeline import CheckOutcome, Project, check_project
 from ..schema import default_schemas
 from ..suggest import did_you_mean
@@ -111,7 +112,7 @@ def _edited_text(fact: FactFile, references: list[Reference], old: str, new: str
     edits: list[tuple[int, int]] = []  # (line index, column index) of each id in a field
     for reference in references:
         if reference.in_text:
-            _set(expected, reference.path, _relinked(_get(expected, reference.path), old, new))
+            _set(expected, reference.path, _relinked(value_at(expected, reference.path), old, new))
             continue
         _set(expected, reference.path, new)
         shown = format_field_path(reference.path)
@@ -152,11 +153,5 @@ def _relinked(text: str, old: str, new: str) -> str:
     return LINK.sub(relink, text)
 
 
-def _get(data: Any, path: FieldPath) -> Any:
-    for key in path:
-        data = data[key]
-    return data
-
-
 def _set(data: Any, path: FieldPath, value: Any) -> None:
-    _get(data, path[:-1])[path[-1]] = value
+    value_at(data, path[:-1])[path[-1]] = value
