@@ -327,7 +327,7 @@ class Site:
     def render(self, template_name: str, page_path: str, **values: Any) -> str:
         context = PageContext(self, page_path)
         template = self.env.get_template(template_name)
-        text = template.render(p=context, kb=self.kb, page_path=page_path, **values)
+        text = template.render(p=context, kb=self.kb, **values)
         # Templates leave runs of blank lines where optional sections were skipped; one blank
         # line means the same to Markdown and keeps the output readable in review.
         return _BLANK_RUNS.sub("\n\n", text).strip("\n") + "\n"
@@ -1421,18 +1421,8 @@ def make_environment(override_dir: Path | None) -> jinja2.Environment:
         keep_trailing_newline=True,
         auto_reload=False,
     )
-    env.filters.update(
-        md=lambda value: _md(value),
-        front_matter=lambda value: _safe(escape.front_matter(value)),
-        human=lambda value: _human(value),
-    )
-    env.globals.update(
-        NOT_RECORDED=NOT_RECORDED,
-        KIND_ORDER=KIND_ORDER,
-        CARRIER_TYPES=CARRIER_TYPES,
-        anchor_id=anchor_id,
-        GENERATED_HTML_BLOCKS=_safe(escape.GENERATED_HTML_BLOCKS),
-    )
+    env.filters.update(md=_md, front_matter=lambda value: _safe(escape.front_matter(value)))
+    env.globals["GENERATED_HTML_BLOCKS"] = _safe(escape.GENERATED_HTML_BLOCKS)
     return env
 
 
