@@ -1075,7 +1075,7 @@ class PageContext:
         by_record: dict[str, tuple[Record, list[str]]] = {}
         for use in uses:
             owner = use.path[:-2] if use.path[-2:-1] == ("citations",) else use.path
-            where = self._where(use.record, owner) if owner else "the record"
+            where = self._where(use.record, owner)  # 'the record' for the record's own
             places = by_record.setdefault(use.record.id, (use.record, []))[1]
             if where not in places:
                 places.append(where)
@@ -1091,12 +1091,8 @@ class PageContext:
         """Carrier relationships first, then the rest."""
         carrier = [r for r in records if r.get("type") in CARRIER_TYPES]
         other = [r for r in records if r.get("type") not in CARRIER_TYPES]
-        groups = []
-        if carrier:
-            groups.append(("Carrier relationships", carrier))
-        if other:
-            groups.append(("Other relationships", other))
-        return groups
+        groups = [("Carrier relationships", carrier), ("Other relationships", other)]
+        return [(title, group) for title, group in groups if group]
 
     def quotes_by_speaker(self, quotes: list[Record]) -> list[tuple[Record, list[Record]]]:
         by_speaker: dict[str, list[Record]] = {}
