@@ -104,15 +104,9 @@ class ProblemCollector:
     def add(self, problem: Problem) -> None:
         self.problems.append(problem)
 
-    def extend(self, problems: Iterable[Problem]) -> None:
-        self.problems.extend(problems)
-
-    def errors(self, strict: bool = False) -> list[Problem]:
-        """Problems that fail the run; with `strict`, warnings count too (as in CI)."""
-        return [p for p in self.problems if strict or p.severity == "error"]
-
     def failed(self, strict: bool = False) -> bool:
-        return bool(self.errors(strict))
+        """Whether the problems fail the run; with `strict`, warnings count too (as in CI)."""
+        return any(strict or p.severity == "error" for p in self.problems)
 
     def sorted(self) -> list[Problem]:
         """File by file, top to bottom: the order a contributor fixes them in."""
@@ -216,12 +210,8 @@ def format_report(problems: list[Problem], fmt: str, strict: bool, record_count:
     if fmt == "github":
         lines = [p.format_github() for p in problems]
         return "\n".join([*lines, printable(summary_line(problems, strict, record_count))])
-    return printable(_format_report(problems, fmt, strict, record_count))
-
-
-def _format_report(problems: list[Problem], fmt: str, strict: bool, record_count: int) -> str:
     if fmt == "json":
-        return json.dumps(
+        report = json.dumps(
             {
                 "problems": [asdict(p) for p in problems],
                 "errors": sum(p.severity == "error" for p in problems),
@@ -232,6 +222,7 @@ def _format_report(problems: list[Problem], fmt: str, strict: bool, record_count
             indent=2,
             ensure_ascii=False,
         )
-    blocks = [p.format_text() for p in problems]
-    blocks.append(summary_line(problems, strict, record_count))
-    return "\n".join(blocks)
+    else:
+        blocks = [p.format_text() for p in problems]
+        report = "\n".join([*blocks, summary_line(problems, strict, record_count)])
+    return printable(report)
