@@ -740,13 +740,10 @@ class PageContext:
         ]
 
     def field_value(self, record: Record, name: str, spec) -> Markup:
+        """An infobox row's value (the infobox leaves out what is not recorded)."""
         if spec.claim:
             return self.claim_values(record, (name,), spec, record.get("citations"))
         value = record.get(name)
-        if spec.type == "boolean":
-            return _h("yes" if value else "no")
-        if value is None or value == []:
-            return _h(NOT_RECORDED)
         if name == "positions":
             return self._lines(self._held(record, index) for index in range(len(value)))
         if name == "sold_at":
