@@ -355,7 +355,6 @@ class _RecordChecker:
         self, spec: FieldSpec, value: Any, path: FieldPath, kind_of: Any, role_set: RoleSet | None
     ) -> None:
         """Parties by role: `role: id` or `role: [id, ...]`, each role one the type defines."""
-        type_name = spec.roles_from
         roles = role_set.roles if role_set else {}
         example = ", ".join(f"{role}: <id>" for role in roles) or "role: <id>"
         if isinstance(value, list):
@@ -423,9 +422,7 @@ class _RecordChecker:
                 self.record.references.append(
                     Reference(source_id=self.record.id, path=where, target=member, kinds=spec.to)
                 )
-        if role_set is None:
-            if kind_of is None or kind_of not in self.record.schema.fields[type_name].values:
-                return  # the type is missing or unknown: reported there
+        # No roles without a type that has them (a missing or unknown type is reported there).
         for role in roles:
             if role not in value:
                 self.error(
