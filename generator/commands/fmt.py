@@ -24,6 +24,7 @@ from ..load import (
     FileRefused,
     read_fact_file,
     read_regular_file,
+    shown_path,
 )
 from ..problems import ProblemCollector, plural, printable
 from ..project import Project, find_project_root
@@ -51,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     changed: list[str] = []
     failed: list[str] = list(missing)
     for path in files:
-        shown = _shown(path, project)
+        shown = shown_path(path, project.root)
         if path.is_symlink():
             print(
                 f"{printable(shown)}: symbolic link: not formatted (fact files are regular files)"
@@ -132,11 +133,11 @@ def files_to_rewrite(given: list[Path]) -> tuple[Project, list[Path], list[Path]
     linked = _linked_folder(project, paths)
     if linked is not None:
         message = FACTS_LINK_MESSAGE if linked == project.facts_dir else _LINKED_FOLDER
-        print(printable(f"{_shown(linked, project)}: {message}"))
+        print(printable(f"{shown_path(linked, project.root)}: {message}"))
         return None
     files, missing = _collect_files(paths)
     for path in missing:
-        print(f"{printable(_shown(path, project))}: no such file or folder")
+        print(f"{printable(shown_path(path, project.root))}: no such file or folder")
     return project, files, [str(path) for path in missing]
 
 
@@ -155,14 +156,6 @@ def _collect_files(paths: list[Path]) -> tuple[list[Path], list[Path]]:
         else:
             missing.append(path)
     return sorted(found), missing
-
-
-def _shown(path: Path, project: Project) -> str:
-    """How a file is named in messages: relative to the knowledge base root, as kb check does."""
-    try:
-        return path.relative_to(project.root).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def _unified_diff(old: str, new: str, name: str) -> str:

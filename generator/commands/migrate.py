@@ -17,14 +17,14 @@ import argparse
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from ..load import FACT_SUFFIX, FileRefused, read_regular_file
+from ..load import FACT_SUFFIX, FileRefused, read_regular_file, shown_path
 from ..problems import printable
 from ..project import Project
 from ..schema import default_schemas
 from ..tools.format import FormatError
 from ..tools.migrate import MigrationContext, MigrationError, migrate_text
 from . import add_rewrite_arguments
-from .fmt import _shown, _write_atomically, files_to_rewrite
+from .fmt import _write_atomically, files_to_rewrite
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     changed: list[str] = []
     failed: list[str] = list(missing)
     for path in files:
-        shown = _shown(path, project)
+        shown = shown_path(path, project.root)
         schema = schemas.get(path.parent.name)
         if schema is None or path.is_symlink():
             continue  # not a fact file kb check would read; kb check says why

@@ -645,17 +645,17 @@ def find_fact_files(
 
     facts: list[FactFile] = []
     if facts_dir.is_symlink():
-        collector.add(_unread(_relative(facts_dir, root), FACTS_LINK_MESSAGE, "file-symlink"))
+        collector.add(_unread(shown_path(facts_dir, root), FACTS_LINK_MESSAGE, "file-symlink"))
         return facts
     if not facts_dir.is_dir():
         message = "no facts folder here: run kb in the knowledge base's root or pass its path"
-        collector.add(_unread(_relative(facts_dir, root), message, "facts-missing"))
+        collector.add(_unread(shown_path(facts_dir, root), message, "facts-missing"))
         return facts
     folders = schemas.by_plural
     in_root = facts_dir == root / "facts"
     for parts, entry in _sorted_tree(str(facts_dir), ()):
         path = Path(entry.path)
-        rel = "facts/" + "/".join(parts) if in_root else _relative(path, root)
+        rel = "facts/" + "/".join(parts) if in_root else shown_path(path, root)
 
         def stray(message: str, code: str, rel=rel) -> None:
             collector.add(_unread(printable(rel).replace("\n", "\\u000a"), message, code))
@@ -736,7 +736,8 @@ def _sorted_tree(
             yield from _sorted_tree(entry.path, here)
 
 
-def _relative(path: Path, root: Path) -> str:
+def shown_path(path: Path, root: Path) -> str:
+    """How a file is named in messages: relative to the knowledge base root, POSIX."""
     try:
         return path.relative_to(root).as_posix()
     except ValueError:
