@@ -20,6 +20,7 @@ from pathlib import Path
 from ..load import (
     FACT_SUFFIX,
     FACTS_LINK_MESSAGE,
+    KIND_FOLDER_LINK_MESSAGE,
     FactFile,
     FileRefused,
     read_fact_file,
@@ -98,12 +99,6 @@ def run(args: argparse.Namespace) -> int:
     return 1 if failed or (args.check and changed) else 0
 
 
-_LINKED_FOLDER = (
-    "symbolic link: kind folders must be real folders (a link can point outside facts/); "
-    "replace the link with the folder itself"
-)
-
-
 def _linked_folder(project: Project, paths: list[Path]) -> Path | None:
     """facts/, or a folder on the way from it to one of `paths`, that is a symbolic link (a
     linked file is reported on its own, as not formatted)."""
@@ -132,7 +127,7 @@ def files_to_rewrite(given: list[Path]) -> tuple[Project, list[Path], list[Path]
     paths = [path.absolute() for path in given] or [project.facts_dir]
     linked = _linked_folder(project, paths)
     if linked is not None:
-        message = FACTS_LINK_MESSAGE if linked == project.facts_dir else _LINKED_FOLDER
+        message = FACTS_LINK_MESSAGE if linked == project.facts_dir else KIND_FOLDER_LINK_MESSAGE
         print(printable(f"{shown_path(linked, project.root)}: {message}"))
         return None
     files, missing = _collect_files(paths)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..load import FACT_SUFFIX, FACTS_LINK_MESSAGE, new_fact_yaml
+from ..load import FACT_SUFFIX, FACTS_LINK_MESSAGE, KIND_FOLDER_LINK_MESSAGE, new_fact_yaml
 from ..pipeline import Project, check_project, find_project_root
 from ..problems import format_report, printable, with_article
 from ..schema import FieldSpec, KindSchema, SchemaSet, default_schemas
@@ -70,10 +70,7 @@ def run(args: argparse.Namespace) -> int:
         if project.facts_dir.is_symlink():
             raise NewFileError(f"facts: {FACTS_LINK_MESSAGE}")
         if path.parent.is_symlink():
-            raise NewFileError(
-                f"facts/{schema.plural}: symbolic link: kind folders must be real folders "
-                "(a link can point outside facts/); replace the link with the folder itself"
-            )
+            raise NewFileError(f"facts/{schema.plural}: {KIND_FOLDER_LINK_MESSAGE}")
         rel = path.relative_to(project.root).as_posix()
         try:
             text = render_template(schema, data, rel)

@@ -482,6 +482,10 @@ FACTS_LINK_MESSAGE = (
     "point anywhere on the machine: kb check and kb build would read there, kb fmt and kb new "
     "write there); replace the link with the folder itself"
 )
+KIND_FOLDER_LINK_MESSAGE = (
+    "symbolic link: kind folders must be real folders (a link can point outside facts/); "
+    "replace the link with the folder itself"
+)
 _SPECIAL_MESSAGE = "not a regular file (a pipe, socket or device): delete it"
 
 
