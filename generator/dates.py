@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
+
+from .problems import describe, or_list
+from .suggest import did_you_mean
 
 PARTS_OF_YEAR = {
     # part: (first month, last month), used only to sort and to compare dates.
@@ -47,11 +49,6 @@ _POINT = re.compile(
 OPEN_END = ".."
 
 
-def _or_list(words) -> str:
-    words = list(words)
-    return ", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1 else "".join(words)
-
-
 # What the marks of a date mean (the site explains them on the pages that show them).
 APPROXIMATE = "approximate: about that time"  # 2017-11~, shown 'c. Nov 2017'
 UNCERTAIN = "uncertain: the source is not sure"  # 2014?, shown '2014?'
@@ -63,7 +60,7 @@ DATE_FORMS = [
     ("2018", "a year"),
     ("2018-11", "a month"),
     ("2018-11-02", "a day"),
-    ("early 2019", f"part of a year: {_or_list(PARTS_OF_YEAR)}"),
+    ("early 2019", f"part of a year: {or_list(PARTS_OF_YEAR)}"),
     ("2017-11~", APPROXIMATE),
     ("2014?", UNCERTAIN),
     ("end 2018/early 2019", "a range; either end may be any of the forms above"),
@@ -236,9 +233,9 @@ def _parse_point(text: str) -> DatePoint:
         )
     part = match["part"]
     if part is not None and part not in PARTS_OF_YEAR:
-        hint = f" (did you mean '{part_hint}'?)" if (part_hint := _part_hint(part)) else ""
+        hint = did_you_mean(part, PARTS_OF_YEAR)
         raise DateError(
-            f"'{text}': '{part}' is not a part of a year{hint}; use {_or_list(PARTS_OF_YEAR)}"
+            f"'{text}': '{part}' is not a part of a year{hint}; use {or_list(PARTS_OF_YEAR)}"
         )
     year = int(match["year"])
     month = int(match["month"]) if match["month"] else None
@@ -266,25 +263,10 @@ def _parse_point(text: str) -> DatePoint:
     )
 
 
-def _part_hint(word: str) -> str | None:
-    match = difflib.get_close_matches(word.lower(), list(PARTS_OF_YEAR), n=1, cutoff=0.6)
-    return match[0] if match else None
-
-
 def _describe_non_date(value: object) -> str:
-    if isinstance(value, bool):
-        return f"{'true' if value else 'false'} (true/false)"
-    if isinstance(value, int | float):
-        return f"the number {value}"
     if isinstance(value, dt.datetime):
         return f"a date with a time of day (write the date alone: {value.date().isoformat()})"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    if value is None:
-        return "nothing"
-    return f"a {type(value).__name__}"
+    return "nothing" if value is None else describe(value)
 
 
 def parse_date(value: object) -> PartialDate:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 # Source lines longer than this are shown as a window around the problem's column.
@@ -104,15 +104,9 @@ class ProblemCollector:
     def add(self, problem: Problem) -> None:
         self.problems.append(problem)
 
-    def extend(self, problems: Iterable[Problem]) -> None:
-        self.problems.extend(problems)
-
-    def errors(self, strict: bool = False) -> list[Problem]:
-        """Problems that fail the run; with `strict`, warnings count too (as in CI)."""
-        return [p for p in self.problems if strict or p.severity == "error"]
-
     def failed(self, strict: bool = False) -> bool:
-        return bool(self.errors(strict))
+        """Whether the problems fail the run; with `strict`, warnings count too (as in CI)."""
+        return any(strict or p.severity == "error" for p in self.problems)
 
     def sorted(self) -> list[Problem]:
         """File by file, top to bottom: the order a contributor fixes them in."""
@@ -155,8 +149,38 @@ def _printable_character(ch: str) -> str:
     return f"\\u{ord(ch):04x}"
 
 
-def _plural(count: int, word: str) -> str:
+def plural(count: int, word: str) -> str:
+    """'1 file', '2 files'."""
     return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def describe(value: Any) -> str:
+    """How a value is named in messages: what YAML made of it."""
+    if value is None:
+        return "nothing (an empty value)"
+    if isinstance(value, bool):
+        return f"{'true' if value else 'false'} (true/false)"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"text '{shown}'"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"a {type(value).__name__}"
+
+
+def or_list(words: Iterable[str]) -> str:
+    """Alternatives as a message names them: 'a', 'a or b', 'a, b or c'."""
+    words = list(words)
+    return ", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1 else "".join(words)
+
+
+def with_article(noun: str) -> str:
+    """'a person', 'an organization'."""
+    return ("an " if noun[0] in "aeiou" else "a ") + noun
 
 
 def summary_line(problems: list[Problem], strict: bool, record_count: int) -> str:
@@ -164,14 +188,14 @@ def summary_line(problems: list[Problem], strict: bool, record_count: int) -> st
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
     if not problems:
-        return f"OK: {_plural(record_count, 'record')} checked, no problems."
+        return f"OK: {plural(record_count, 'record')} checked, no problems."
     files = {p.path for p in problems}
     counts = []
     if errors:
-        counts.append(_plural(len(errors), "error"))
+        counts.append(plural(len(errors), "error"))
     if warnings:
-        counts.append(_plural(len(warnings), "warning"))
-    line = f"{', '.join(counts)} in {_plural(len(files), 'file')}"
+        counts.append(plural(len(warnings), "warning"))
+    line = f"{', '.join(counts)} in {plural(len(files), 'file')}"
     if warnings and strict:
         line += " (--strict: warnings count as errors)"
     elif not errors:
@@ -186,12 +210,8 @@ def format_report(problems: list[Problem], fmt: str, strict: bool, record_count:
     if fmt == "github":
         lines = [p.format_github() for p in problems]
         return "\n".join([*lines, printable(summary_line(problems, strict, record_count))])
-    return printable(_format_report(problems, fmt, strict, record_count))
-
-
-def _format_report(problems: list[Problem], fmt: str, strict: bool, record_count: int) -> str:
     if fmt == "json":
-        return json.dumps(
+        report = json.dumps(
             {
                 "problems": [asdict(p) for p in problems],
                 "errors": sum(p.severity == "error" for p in problems),
@@ -202,6 +222,7 @@ def _format_report(problems: list[Problem], fmt: str, strict: bool, record_count
             indent=2,
             ensure_ascii=False,
         )
-    blocks = [p.format_text() for p in problems]
-    blocks.append(summary_line(problems, strict, record_count))
-    return "\n".join(blocks)
+    else:
+        blocks = [p.format_text() for p in problems]
+        report = "\n".join([*blocks, summary_line(problems, strict, record_count)])
+    return printable(report)

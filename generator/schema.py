@@ -87,9 +87,12 @@ class RoleSet:
     directed: bool = True
 
 
-@dataclass
+@dataclass(eq=False)
 class FieldSpec:
-    """What one field may hold. Objects and lists nest further FieldSpecs."""
+    """What one field may hold. Objects and lists nest further FieldSpecs.
+
+    Compared and hashed as itself (eq=False), so that what is derived from a spec can be
+    remembered per spec (model._holds_text)."""
 
     name: str
     type: str
@@ -248,15 +251,16 @@ def _role_set(value: Any, raw: dict, where: str) -> RoleSet:
     return RoleSet(roles=roles, sentence=sentence, directed=bool(raw.get("directed", True)))
 
 
-def _walk_specs(spec: FieldSpec):
+def walk_specs(spec: FieldSpec):
+    """The spec and every spec nested in it (items, fields, a claim's fields)."""
     yield spec
     if spec.items:
-        yield from _walk_specs(spec.items)
+        yield from walk_specs(spec.items)
     for sub in spec.fields.values():
-        yield from _walk_specs(sub)
+        yield from walk_specs(sub)
     for sub in spec.claim_fields.values():
         if sub.name != "value":
-            yield from _walk_specs(sub)
+            yield from walk_specs(sub)
 
 
 def load_schemas(schema_dir: Path = SCHEMA_DIR) -> SchemaSet:
@@ -293,7 +297,7 @@ def load_schemas(schema_dir: Path = SCHEMA_DIR) -> SchemaSet:
     # Second pass: every `to:` must name a kind that exists.
     for schema in kinds.values():
         for spec in schema.fields.values():
-            for sub in _walk_specs(spec):
+            for sub in walk_specs(spec):
                 for target in sub.to:
                     if target not in kinds:
                         raise SchemaError(

@@ -29,7 +29,16 @@ from typing import Any
 from markdown.extensions.toc import slugify
 
 from .dates import DATE_FORMS, OPEN_END, PARTS_OF_YEAR, parse_date
-from .schema import FIELD_TYPES, TEXT_LINK_FORMS, FieldSpec, KindSchema, SchemaSet, yaml_inline
+from .problems import or_list, with_article
+from .schema import (
+    FIELD_TYPES,
+    TEXT_LINK_FORMS,
+    FieldSpec,
+    KindSchema,
+    SchemaSet,
+    walk_specs,
+    yaml_inline,
+)
 from .validate import MAX_ID_LENGTH
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -71,11 +80,7 @@ def date_pattern() -> str:
 
 def _kinds_phrase(kinds: tuple[str, ...], schemas: SchemaSet) -> str:
     """'a person (facts/people/)' or 'an organization (facts/organizations/) or a person ...'."""
-    phrases = [
-        f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} (facts/{schemas.kinds[kind].plural}/)"
-        for kind in kinds
-    ]
-    return phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " or " + phrases[-1]
+    return or_list(f"{with_article(kind)} (facts/{schemas.kinds[kind].plural}/)" for kind in kinds)
 
 
 def _field_json_schema(spec: FieldSpec, schemas: SchemaSet) -> dict[str, Any]:
@@ -99,7 +104,7 @@ def _field_json_schema(spec: FieldSpec, schemas: SchemaSet) -> dict[str, Any]:
         ids = {"type": "string", "pattern": ID_PATTERN}
         party = {"anyOf": [ids, {"type": "array", "items": ids, "minItems": 1}]}
         roles: dict[str, str] = {}
-        for role_set in _role_sets(spec, schemas):
+        for _, role_set in _role_sets(spec, schemas):
             for role, meaning in role_set.roles.items():
                 roles.setdefault(role, meaning)
         out.update(
@@ -140,10 +145,11 @@ def _field_json_schema(spec: FieldSpec, schemas: SchemaSet) -> dict[str, Any]:
 
 
 def _role_sets(spec: FieldSpec, schemas: SchemaSet):
+    """(type, its RoleSet) for a roles field, from the kinds that have it."""
     for kind in schemas:
         source = kind.fields.get(spec.roles_from or "")
         if kind.fields.get(spec.name) is spec and source is not None:
-            yield from source.value_roles.values()
+            yield from source.value_roles.items()
 
 
 def _claim_json_schema(spec: FieldSpec, schemas: SchemaSet) -> dict[str, Any]:
@@ -256,14 +262,10 @@ def _allowed(spec: FieldSpec, schemas: SchemaSet) -> str:
             f"{_md_code(value)}: {_md(meaning)}" for value, meaning in spec.values.items()
         )
     if spec.type == "roles":
-        lines = []
-        for kind in schemas:
-            source = kind.fields.get(spec.roles_from or "")
-            if kind.fields.get(spec.name) is not spec or source is None:
-                continue
-            for value, role_set in source.value_roles.items():
-                roles = ", ".join(_md_code(role) for role in role_set.roles)
-                lines.append(f"{_md_code(value)}: {roles}")
+        lines = [
+            f"{_md_code(value)}: {', '.join(_md_code(role) for role in role_set.roles)}"
+            for value, role_set in _role_sets(spec, schemas)
+        ]
         return "roles by type:<br>" + "<br>".join(lines)
     if spec.type == "ref":
         targets = " or ".join(
@@ -302,7 +304,11 @@ def _claims_section(schemas: SchemaSet) -> list[str]:
     """How a key fact carries its own sources, and how sources that differ are written; the
     claim fields and ranks come from the schemas' `claim` definition."""
     claim_specs = [
-        sub for kind in schemas for spec in kind.fields.values() for sub in _walk(spec) if sub.claim
+        sub
+        for kind in schemas
+        for spec in kind.fields.values()
+        for sub in walk_specs(spec)
+        if sub.claim
     ]
     if not claim_specs:
         return []
@@ -364,14 +370,6 @@ def _claims_section(schemas: SchemaSet) -> list[str]:
         ],
     )
     return out
-
-
-def _walk(spec: FieldSpec):
-    yield spec
-    if spec.items is not None:
-        yield from _walk(spec.items)
-    for sub in spec.fields.values():
-        yield from _walk(sub)
 
 
 def reference_markdown(schemas: SchemaSet) -> str:

@@ -43,10 +43,8 @@ def run(args: argparse.Namespace) -> int:
             else:
                 site = build_site(project)
                 markdown = site.markdown
-    except BuildLocked as error:
-        print(f"kb build: {printable(str(error))}", file=sys.stderr)
-        return 1
     except (
+        BuildLocked,
         BuildError,
         TemplateUsageError,
         DuplicatePageError,

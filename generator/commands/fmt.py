@@ -20,30 +20,22 @@ from pathlib import Path
 from ..load import (
     FACT_SUFFIX,
     FACTS_LINK_MESSAGE,
+    KIND_FOLDER_LINK_MESSAGE,
     FactFile,
     FileRefused,
     read_fact_file,
     read_regular_file,
+    shown_path,
 )
-from ..problems import ProblemCollector, printable
+from ..problems import ProblemCollector, plural, printable
 from ..project import Project, find_project_root
 from ..schema import default_schemas
 from ..tools.format import FactFormatter, FormatError
+from . import add_rewrite_arguments
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "paths",
-        nargs="*",
-        type=Path,
-        metavar="PATH",
-        help="fact files or folders to format (default: facts/ of the knowledge base here)",
-    )
-    parser.add_argument(
-        "--check",
-        action="store_true",
-        help="write nothing; list the files that would change and exit 1 if there are any",
-    )
+    add_rewrite_arguments(parser, "format")
     parser.add_argument(
         "--diff",
         action="store_true",
@@ -61,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     changed: list[str] = []
     failed: list[str] = list(missing)
     for path in files:
-        shown = _shown(path, project)
+        shown = shown_path(path, project.root)
         if path.is_symlink():
             print(
                 f"{printable(shown)}: symbolic link: not formatted (fact files are regular files)"
@@ -107,12 +99,6 @@ def run(args: argparse.Namespace) -> int:
     return 1 if failed or (args.check and changed) else 0
 
 
-_LINKED_FOLDER = (
-    "symbolic link: kind folders must be real folders (a link can point outside facts/); "
-    "replace the link with the folder itself"
-)
-
-
 def _linked_folder(project: Project, paths: list[Path]) -> Path | None:
     """facts/, or a folder on the way from it to one of `paths`, that is a symbolic link (a
     linked file is reported on its own, as not formatted)."""
@@ -141,12 +127,12 @@ def files_to_rewrite(given: list[Path]) -> tuple[Project, list[Path], list[Path]
     paths = [path.absolute() for path in given] or [project.facts_dir]
     linked = _linked_folder(project, paths)
     if linked is not None:
-        message = FACTS_LINK_MESSAGE if linked == project.facts_dir else _LINKED_FOLDER
-        print(printable(f"{_shown(linked, project)}: {message}"))
+        message = FACTS_LINK_MESSAGE if linked == project.facts_dir else KIND_FOLDER_LINK_MESSAGE
+        print(printable(f"{shown_path(linked, project.root)}: {message}"))
         return None
     files, missing = _collect_files(paths)
     for path in missing:
-        print(f"{printable(_shown(path, project))}: no such file or folder")
+        print(f"{printable(shown_path(path, project.root))}: no such file or folder")
     return project, files, [str(path) for path in missing]
 
 
@@ -165,14 +151,6 @@ def _collect_files(paths: list[Path]) -> tuple[list[Path], list[Path]]:
         else:
             missing.append(path)
     return sorted(found), missing
-
-
-def _shown(path: Path, project: Project) -> str:
-    """How a file is named in messages: relative to the knowledge base root, as kb check does."""
-    try:
-        return path.relative_to(project.root).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def _unified_diff(old: str, new: str, name: str) -> str:
@@ -198,18 +176,14 @@ def _write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def _summary(total: int, changed: list[str], failed: list[str], check: bool) -> str:
     unchanged = total - len(changed) - len(failed)
     parts = []
     if changed:
         verb = "would be reformatted" if check else "reformatted"
-        parts.append(f"{_plural(len(changed), 'file')} {verb}")
+        parts.append(f"{plural(len(changed), 'file')} {verb}")
     if failed:
-        parts.append(f"{_plural(len(failed), 'file')} not formatted (see above)")
+        parts.append(f"{plural(len(failed), 'file')} not formatted (see above)")
     parts.append(f"{unchanged} already formatted")
     line = ", ".join(parts) + "."
     if check and changed:

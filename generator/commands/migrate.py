@@ -13,33 +13,22 @@ Exits 1 with --check when a file would change, and whenever a file could not be 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from ..load import FACT_SUFFIX, FileRefused, read_regular_file
+from ..load import FACT_SUFFIX, FileRefused, read_regular_file, shown_path
 from ..problems import printable
 from ..project import Project
 from ..schema import default_schemas
 from ..tools.format import FormatError
 from ..tools.migrate import MigrationContext, MigrationError, migrate_text
-from .fmt import _shown, _write_atomically, files_to_rewrite
+from . import add_rewrite_arguments
+from .fmt import _write_atomically, files_to_rewrite
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "paths",
-        nargs="*",
-        type=Path,
-        metavar="PATH",
-        help="fact files or folders to migrate (default: facts/ of the knowledge base here)",
-    )
-    parser.add_argument(
-        "--check",
-        action="store_true",
-        help="write nothing; list the files that would change and exit 1 if there are any",
-    )
+    add_rewrite_arguments(parser, "migrate")
 
 
 def organization_roles(project: Project) -> dict[str, list[str]]:
@@ -72,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     changed: list[str] = []
     failed: list[str] = list(missing)
     for path in files:
-        shown = _shown(path, project)
+        shown = shown_path(path, project.root)
         schema = schemas.get(path.parent.name)
         if schema is None or path.is_symlink():
             continue  # not a fact file kb check would read; kb check says why

@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..problems import printable
+from ..problems import plural, printable
 from ..project import Project, find_project_root
 from ..tools.rename import RenameError, plan_rename, write_planned
 
@@ -37,7 +37,6 @@ def run(args: argparse.Namespace) -> int:
         old_rel = item.fact.rel
         new_rel = item.destination.relative_to(project.root).as_posix()
         moved = f" -> {new_rel}" if new_rel != old_rel else ""
-        count = f"{item.references} reference{'' if item.references == 1 else 's'}"
-        print(f"{old_rel}{moved}: {count} changed")
+        print(f"{old_rel}{moved}: {plural(item.references, 'reference')} changed")
     print(f"Renamed '{args.old}' to '{args.new}'. Check with: kb check")
     return 0

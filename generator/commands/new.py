@@ -28,14 +28,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..load import FACT_SUFFIX, FACTS_LINK_MESSAGE, new_fact_yaml
+from ..load import FACT_SUFFIX, FACTS_LINK_MESSAGE, KIND_FOLDER_LINK_MESSAGE, new_fact_yaml
 from ..pipeline import Project, check_project, find_project_root
-from ..problems import format_report, printable
+from ..problems import format_report, printable, with_article
 from ..schema import FieldSpec, KindSchema, SchemaSet, default_schemas
 from ..suggest import did_you_mean
 from ..tools.format import FormatError
 from ..tools.scaffold import render_template
-from ..validate import MAX_ID_LENGTH, RESERVED_IDS, SLUG, shown_id
+from ..validate import RESERVED_IDS, bad_id, shown_id
 
 _SEGMENT = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:\[(?P<index>\d+)\])?$")
 
@@ -70,10 +70,7 @@ def run(args: argparse.Namespace) -> int:
         if project.facts_dir.is_symlink():
             raise NewFileError(f"facts: {FACTS_LINK_MESSAGE}")
         if path.parent.is_symlink():
-            raise NewFileError(
-                f"facts/{schema.plural}: symbolic link: kind folders must be real folders "
-                "(a link can point outside facts/); replace the link with the folder itself"
-            )
+            raise NewFileError(f"facts/{schema.plural}: {KIND_FOLDER_LINK_MESSAGE}")
         rel = path.relative_to(project.root).as_posix()
         try:
             text = render_template(schema, data, rel)
@@ -89,9 +86,8 @@ def run(args: argparse.Namespace) -> int:
     except NewFileError as error:
         print(f"kb new: {printable(str(error))}")
         return 1
-    article = "an" if schema.kind[0] in "aeiou" else "a"
     print(
-        f"Wrote {rel}: {article} {schema.kind} with its required fields. Fill them in, and add "
+        f"Wrote {rel}: {with_article(schema.kind)} with its required fields. Fill them in, and add "
         "the optional fields a source supports (schemas/reference.md)."
     )
     print(f"Checking it (kb check {rel}):")
@@ -113,14 +109,10 @@ def find_kind(name: str, schemas: SchemaSet) -> KindSchema:
 
 def check_new_id(record_id: str, schema: KindSchema, project: Project, schemas: SchemaSet):
     """Refuse an id the validator would refuse, or one another record already has."""
-    if not SLUG.match(record_id) or len(record_id) > MAX_ID_LENGTH:
-        suggestion = re.sub(r"[^a-z0-9]+", "-", record_id.lower()).strip("-")[:MAX_ID_LENGTH]
-        suggestion = suggestion.rstrip("-")
-        fix = f" (try {suggestion})" if SLUG.match(suggestion) else ""
-        raise NewFileError(
-            f"'{shown_id(record_id)}' is not a valid id: ids are lower-case letters and digits "
-            f"joined by single hyphens, at most {MAX_ID_LENGTH} characters{fix}"
-        )
+    bad = bad_id(record_id)
+    if bad is not None:
+        why, written = bad
+        raise NewFileError(why + (f" (try {written})" if written else ""))
     if record_id in RESERVED_IDS:
         raise NewFileError(
             f"'{record_id}' cannot be an id: {schema.plural}/{record_id} is "

@@ -25,6 +25,7 @@ from typing import Any
 from ..load import FieldPath
 from ..model import Claim, KnowledgeBase, Record
 from ..schema import FieldSpec, KindSchema
+from ..validate import citations_in
 
 API_VERSION = "v1"
 API_ROOT = f"api/{API_VERSION}"
@@ -105,14 +106,7 @@ def reference_json(record: Record) -> dict:
 
 def citation_count(data: Any) -> int:
     """Citations anywhere in the record's data (the record's, its claims', its status steps')."""
-    if isinstance(data, dict):
-        return sum(
-            len(child) if key == "citations" and isinstance(child, list) else citation_count(child)
-            for key, child in data.items()
-        )
-    if isinstance(data, list):
-        return sum(citation_count(child) for child in data)
-    return 0
+    return sum(1 for _ in citations_in(data))
 
 
 def record_json(kb: KnowledgeBase, record: Record) -> dict:
@@ -156,14 +150,8 @@ def api_files(kb: KnowledgeBase) -> dict[str, bytes]:
             document = dumps(record_json(kb, record))
             files[record_json_path(record)] = (document + "\n").encode("utf-8")
             documents.append(document)
-            listed.append(
-                {
-                    "id": record.id,
-                    "name": record.label,
-                    "page": record.url,
-                    "json": record_json_path(record),
-                }
-            )
+            # A reference without its kind, which the list says once.
+            listed.append({k: v for k, v in reference_json(record).items() if k != "kind"})
         kind_list = {
             "api_version": API_VERSION,
             "kind": schema.kind,

@@ -34,6 +34,18 @@ RANKS = ("preferred", "normal", "deprecated")
 _SLUG = ID_PATTERN.strip("^$")
 
 
+def _closed_object(properties: dict[str, Any], **about: Any) -> dict[str, Any]:
+    """An object with exactly these properties, all of them required (`about`: its title and
+    description)."""
+    return {
+        "type": "object",
+        **about,
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
+
+
 def _value_schema(spec: FieldSpec) -> dict[str, Any]:
     """What a value of this field is in a document (a key fact: the value shown, or null)."""
     if spec.claim:
@@ -119,27 +131,21 @@ def _claim_paths(fields: dict[str, FieldSpec], prefix: str = ""):
 
 
 def _reference_schema() -> dict[str, Any]:
-    return {
-        "type": "object",
-        "properties": {
+    return _closed_object(
+        {
             "id": {"type": "string", "pattern": ID_PATTERN},
             "kind": {"type": "string"},
             "name": {"type": "string"},
             "page": {"type": "string", "pattern": f"^[a-z]+/{_SLUG}/$"},
             "json": {"type": "string", "pattern": f"^{API_ROOT}/[a-z]+/{_SLUG}\\.json$"},
-        },
-        "required": ["id", "kind", "name", "page", "json"],
-        "additionalProperties": False,
-    }
+        }
+    )
 
 
 def _record_schema(kind: KindSchema) -> dict[str, Any]:
     plural = re.escape(kind.plural)
-    return {
-        "type": "object",
-        "title": f"{kind.title} ({API_ROOT}/{kind.plural}/<id>.json)",
-        "description": kind.description,
-        "properties": {
+    return _closed_object(
+        {
             "id": {"type": "string", "pattern": ID_PATTERN},
             "kind": {"const": kind.kind},
             "name": {"type": "string", "description": "The name shown for the record."},
@@ -159,20 +165,9 @@ def _record_schema(kind: KindSchema) -> dict[str, Any]:
             "citation_count": {"type": "integer", "minimum": 0},
             "references": {"type": "array", "items": {"$ref": "#/$defs/reference"}},
         },
-        "required": [
-            "id",
-            "kind",
-            "name",
-            "page",
-            "json",
-            "fact_file",
-            "values",
-            "claims",
-            "citation_count",
-            "references",
-        ],
-        "additionalProperties": False,
-    }
+        title=f"{kind.title} ({API_ROOT}/{kind.plural}/<id>.json)",
+        description=kind.description,
+    )
 
 
 def _record_defs(schemas: SchemaSet) -> dict[str, Any]:
@@ -195,33 +190,22 @@ def _document(title: str, body: dict[str, Any], defs: dict[str, Any] | None = No
 def api_schemas(schemas: SchemaSet) -> dict[str, dict[str, Any]]:
     """name -> the JSON Schema of that document type."""
     plurals = sorted(kind.plural for kind in schemas)
-    counts = {
-        "type": "object",
-        "properties": {plural: {"type": "integer", "minimum": 0} for plural in plurals},
-        "required": plurals,
-        "additionalProperties": False,
-    }
+    counts = _closed_object({plural: {"type": "integer", "minimum": 0} for plural in plurals})
     version = {"const": API_VERSION}
-    listed = {
-        "type": "object",
-        "properties": {
+    listed = _closed_object(
+        {
             "id": {"type": "string", "pattern": ID_PATTERN},
             "name": {"type": "string"},
             "page": {"type": "string"},
             "json": {"type": "string"},
-        },
-        "required": ["id", "name", "page", "json"],
-        "additionalProperties": False,
-    }
-    endpoint_kind = {
-        "type": "object",
-        "properties": {
+        }
+    )
+    endpoint_kind = _closed_object(
+        {
             name: {"type": "integer", "minimum": 0} if name == "count" else {"type": "string"}
             for name in ("kind", "title", "count", "list", "csv", "record")
-        },
-        "required": ["kind", "title", "count", "list", "csv", "record"],
-        "additionalProperties": False,
-    }
+        }
+    )
     strings = {"type": "object", "additionalProperties": {"type": "string"}}
     return {
         "record": _document(
@@ -231,61 +215,44 @@ def api_schemas(schemas: SchemaSet) -> dict[str, dict[str, Any]]:
         ),
         "all": _document(
             f"Every record ({API_ROOT}/all.json)",
-            {
-                "type": "object",
-                "properties": {
+            _closed_object(
+                {
                     "api_version": version,
                     "counts": counts,
                     "records": {"type": "array", "items": {"$ref": "#/$defs/record"}},
-                },
-                "required": ["api_version", "counts", "records"],
-                "additionalProperties": False,
-            },
+                }
+            ),
             _record_defs(schemas),
         ),
         "list": _document(
             f"The records of one kind ({API_ROOT}/<plural>.json)",
-            {
-                "type": "object",
-                "properties": {
+            _closed_object(
+                {
                     "api_version": version,
                     "kind": {"enum": sorted(schemas.kinds)},
                     "count": {"type": "integer", "minimum": 0},
                     "records": {"type": "array", "items": listed},
-                },
-                "required": ["api_version", "kind", "count", "records"],
-                "additionalProperties": False,
-            },
+                }
+            ),
         ),
         "index": _document(
             f"The API's index ({API_ROOT}/index.json)",
-            {
-                "type": "object",
-                "properties": {
+            _closed_object(
+                {
                     "api_version": version,
                     "urls": {"type": "string"},
                     "counts": counts,
-                    "endpoints": {
-                        "type": "object",
-                        "properties": {
+                    "endpoints": _closed_object(
+                        {
                             "index": {"type": "string"},
                             "all": {"type": "string"},
                             "feed": {"type": "string"},
                             "schema": strings,
-                            "kinds": {
-                                "type": "object",
-                                "properties": {plural: endpoint_kind for plural in plurals},
-                                "required": plurals,
-                                "additionalProperties": False,
-                            },
-                        },
-                        "required": ["index", "all", "feed", "schema", "kinds"],
-                        "additionalProperties": False,
-                    },
-                },
-                "required": ["api_version", "urls", "counts", "endpoints"],
-                "additionalProperties": False,
-            },
+                            "kinds": _closed_object({plural: endpoint_kind for plural in plurals}),
+                        }
+                    ),
+                }
+            ),
         ),
     }
 

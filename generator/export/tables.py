@@ -37,14 +37,6 @@ def neutralize(cell: str) -> str:
     return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
-def _scalar(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 def _cell(spec: FieldSpec | None, value: Any, nested: bool = False) -> str:
     if value is None:
         return ""
@@ -65,7 +57,9 @@ def _cell(spec: FieldSpec | None, value: Any, nested: bool = False) -> str:
             for name, sub in fields.items()
             if name in value and name not in LEFT_OUT
         )
-    return _scalar(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def csv_files(kb: KnowledgeBase) -> dict[str, bytes]:

@@ -13,7 +13,6 @@ file is skipped (its data is None), so one run reports every file.
 
 from __future__ import annotations
 
-import datetime as dt
 import errno
 import hashlib
 import os
@@ -240,14 +239,6 @@ def _non_text_key(key: Any, path: FieldPath) -> _RefusedNode:
     )
 
 
-def _tag_of(node: Any) -> str | None:
-    tag = getattr(node, "tag", None)
-    value = getattr(tag, "value", None)
-    # Any tag written in the file counts, core ones too: `!!python/...` expands to the core
-    # prefix. (FactComposer already refuses them; this is the second line of defence.)
-    return value
-
-
 def _position(lookup, key) -> tuple[int, int] | None:
     """1-based (line, column) from ruamel's 0-based line/column data, when it has any."""
     try:
@@ -271,7 +262,9 @@ class _TreeCopier:
             raise _TreeTooLarge
         if isinstance(node, TaggedScalar):
             raise _forbidden_tag(str(node.tag.value), path)
-        tag = _tag_of(node)
+        # Any tag written in the file counts, core ones too: `!!python/...` expands to the core
+        # prefix. (FactComposer already refuses them; this is the second line of defence.)
+        tag = getattr(getattr(node, "tag", None), "value", None)
         if tag is not None:
             raise _forbidden_tag(tag, path)
         if isinstance(node, CommentedMap):
@@ -307,8 +300,6 @@ class _TreeCopier:
             return int(node)
         if isinstance(node, float):
             return float(node)
-        if isinstance(node, dt.datetime | dt.date):
-            return node
         return node
 
 
@@ -398,11 +389,8 @@ def _yaml_problem(fact: FactFile, error: MarkedYAMLError) -> Problem:
         )
         code = "yaml-merge-key"
     elif isinstance(error, ExplicitTagError):
-        message = (
-            f"YAML tag '{error.written}' is not allowed: fact files hold plain values "
-            "(remove the tag)"
-        )
-        code = "yaml-tag"
+        refused = _forbidden_tag(error.written, ())
+        message, code = refused.message, refused.code
     elif isinstance(error, MaxDepthExceededError):
         message = (
             f"nested more than {MAX_NESTING_DEPTH} levels deep: fact files nest a few levels "
@@ -493,6 +481,10 @@ FACTS_LINK_MESSAGE = (
     "symbolic link: facts/ must be the knowledge base's own folder, not a link (a link can "
     "point anywhere on the machine: kb check and kb build would read there, kb fmt and kb new "
     "write there); replace the link with the folder itself"
+)
+KIND_FOLDER_LINK_MESSAGE = (
+    "symbolic link: kind folders must be real folders (a link can point outside facts/); "
+    "replace the link with the folder itself"
 )
 _SPECIAL_MESSAGE = "not a regular file (a pipe, socket or device): delete it"
 
@@ -657,48 +649,20 @@ def find_fact_files(
 
     facts: list[FactFile] = []
     if facts_dir.is_symlink():
-        collector.add(
-            Problem(
-                path=_relative(facts_dir, root),
-                line=None,
-                column=None,
-                field="",
-                message=FACTS_LINK_MESSAGE,
-                code="file-symlink",
-            )
-        )
+        collector.add(_unread(shown_path(facts_dir, root), FACTS_LINK_MESSAGE, "file-symlink"))
         return facts
     if not facts_dir.is_dir():
-        collector.add(
-            Problem(
-                path=_relative(facts_dir, root),
-                line=None,
-                column=None,
-                field="",
-                message=(
-                    "no facts folder here: run kb in the knowledge base's root or pass its path"
-                ),
-                code="facts-missing",
-            )
-        )
+        message = "no facts folder here: run kb in the knowledge base's root or pass its path"
+        collector.add(_unread(shown_path(facts_dir, root), message, "facts-missing"))
         return facts
     folders = schemas.by_plural
     in_root = facts_dir == root / "facts"
     for parts, entry in _sorted_tree(str(facts_dir), ()):
         path = Path(entry.path)
-        rel = "facts/" + "/".join(parts) if in_root else _relative(path, root)
+        rel = "facts/" + "/".join(parts) if in_root else shown_path(path, root)
 
         def stray(message: str, code: str, rel=rel) -> None:
-            collector.add(
-                Problem(
-                    path=printable(rel).replace("\n", "\\u000a"),
-                    line=None,
-                    column=None,
-                    field="",
-                    message=message,
-                    code=code,
-                )
-            )
+            collector.add(_unread(printable(rel).replace("\n", "\\u000a"), message, code))
 
         # NOTE: order matters: a link is reported before anything that would follow it.
         if entry.is_symlink():
@@ -746,6 +710,11 @@ def find_fact_files(
     return facts
 
 
+def _unread(path: str, message: str, code: str) -> Problem:
+    """A problem with a file or folder that is not read: no line, no field."""
+    return Problem(path=path, line=None, column=None, field="", message=message, code=code)
+
+
 def _sorted_tree(
     folder: str, parts: tuple[str, ...]
 ) -> Iterator[tuple[tuple[str, ...], os.DirEntry]]:
@@ -771,7 +740,8 @@ def _sorted_tree(
             yield from _sorted_tree(entry.path, here)
 
 
-def _relative(path: Path, root: Path) -> str:
+def shown_path(path: Path, root: Path) -> str:
+    """How a file is named in messages: relative to the knowledge base root, POSIX."""
     try:
         return path.relative_to(root).as_posix()
     except ValueError:

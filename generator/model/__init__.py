@@ -24,7 +24,7 @@ from __future__ import annotations
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 
 from ..dates import PartialDate
@@ -199,7 +199,6 @@ class DatedEntry:
     date: PartialDate
     record: Record
     path: FieldPath
-    what: str  # 'event', 'status: cancelled', 'said', 'released', ...
 
 
 @dataclass
@@ -246,31 +245,27 @@ class KnowledgeBase:
             and not backlink.in_text
             and (field_name is None or backlink.path[0] == field_name)
         }
-        known = self._referring[key] = sorted(found.values(), key=_timeline_or_label_key)
+        known = self._referring[key] = sorted(found.values(), key=date_order)
         return list(known)
 
 
-def _timeline_or_label_key(record: Record) -> tuple:
+def date_order(record: Record) -> tuple:
+    """Records in the order of their date (an event's, a quote's, a relationship's current
+    status), then by label; undated last."""
     date = record.date("date") or record.date("said") or record.current_status_date
     return (0, date.sort_key, record.sort_key) if date else (1, (), record.sort_key)
 
 
-_HOLDS_TEXT: dict[int, tuple[FieldSpec, bool]] = {}
-
-
+@cache
 def _holds_text(spec: FieldSpec) -> bool:
     """Whether a field can hold text anywhere inside it. Remembered per spec: most values
     (citations, dates, ids) hold none, and walking them was most of the model's time."""
-    known = _HOLDS_TEXT.get(id(spec))
-    if known is None or known[0] is not spec:
-        holds = (
-            spec.type == "text"
-            or (spec.items is not None and _holds_text(spec.items))
-            or any(_holds_text(field_spec) for field_spec in spec.fields.values())
-            or any(_holds_text(field_spec) for field_spec in spec.claim_fields.values())
-        )
-        known = _HOLDS_TEXT[id(spec)] = (spec, holds)
-    return known[1]
+    return (
+        spec.type == "text"
+        or (spec.items is not None and _holds_text(spec.items))
+        or any(_holds_text(field_spec) for field_spec in spec.fields.values())
+        or any(_holds_text(field_spec) for field_spec in spec.claim_fields.values())
+    )
 
 
 def _walk_texts(spec_fields: dict[str, FieldSpec], data: Any, path: FieldPath):
@@ -298,19 +293,13 @@ def _walk_value(spec: FieldSpec, value: Any, path: FieldPath):
         yield from _walk_texts(spec.fields, value, path)
 
 
-_HOLDS_CLAIMS: dict[int, tuple[FieldSpec, bool]] = {}
-
-
+@cache
 def _holds_claims(spec: FieldSpec) -> bool:
-    known = _HOLDS_CLAIMS.get(id(spec))
-    if known is None or known[0] is not spec:
-        holds = (
-            spec.claim
-            or (spec.items is not None and _holds_claims(spec.items))
-            or any(_holds_claims(sub) for sub in spec.fields.values())
-        )
-        known = _HOLDS_CLAIMS[id(spec)] = (spec, holds)
-    return known[1]
+    return (
+        spec.claim
+        or (spec.items is not None and _holds_claims(spec.items))
+        or any(_holds_claims(sub) for sub in spec.fields.values())
+    )
 
 
 class _ClaimResolver:
@@ -376,14 +365,6 @@ def _label(schema: KindSchema, data: dict[str, Any]) -> str:
     return schema.title
 
 
-def _describe_dated(record: Record, path: FieldPath) -> str:
-    if path == ("date",):
-        return record.kind
-    if path[0] == "status_history":
-        return f"status: {record.data['status_history'][path[1]]['status']}"
-    return " ".join(str(step).replace("_", " ") for step in path if not isinstance(step, int))
-
-
 def build_model(checked: CheckedFacts, schemas: SchemaSet) -> KnowledgeBase:
     """Link the checked records into one graph. Call only when validation found no errors."""
     records: dict[str, Record] = {}
@@ -423,7 +404,7 @@ def build_model(checked: CheckedFacts, schemas: SchemaSet) -> KnowledgeBase:
             if reference.in_text or reference.path[-1] not in ("source", "via"):
                 continue
             citation_path = reference.path[:-1]
-            citation = _get_path(record.data, citation_path)
+            citation = value_at(record.data, citation_path)
             citations_of_source[reference.target].append(
                 CitationUse(record=record, path=citation_path, citation=citation)
             )
@@ -432,7 +413,7 @@ def build_model(checked: CheckedFacts, schemas: SchemaSet) -> KnowledgeBase:
 
     timeline = sorted(
         (
-            DatedEntry(date=date, record=record, path=path, what=_describe_dated(record, path))
+            DatedEntry(date=date, record=record, path=path)
             for record in records.values()
             if record.kind != "source"
             for path, date in record.dates.items()
@@ -460,7 +441,8 @@ def _derive_from_data(record: Record, checked: CheckedRecord) -> None:
     }
 
 
-def _get_path(data: Any, path: FieldPath) -> Any:
+def value_at(data: Any, path: FieldPath) -> Any:
+    """The value at a field path in loaded data."""
     for step in path:
         data = data[step]
     return data

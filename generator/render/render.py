@@ -5,14 +5,13 @@ A page kind is a function from the site (the model plus the template environment
 POSIX paths inside the build folder (`organizations/xiaomi.md`); texts are whole Markdown files
 with front matter. Nothing here writes files: `write.py` does, once every page has rendered.
 
-A page is Markdown with blocks of HTML in it. Headings and contributors' prose (summaries,
-notes, context) are Markdown, so that mkdocs builds the table of contents and checks the links;
-the structured parts (key facts, tables, relationship lines, quotes, lists, the numbered notes,
-the diagram) are HTML, written by the templates under `blocks/` (`*.html.j2`), so
-that Python-Markdown passes them through without processing them (most of mkdocs' time was
-Python-Markdown reading link-heavy tables), and a site that overrides a template changes the
-table. Links in HTML are final hrefs relative to the page's URL (`relative_url`): mkdocs
-rewrites links in Markdown only.
+A page is Markdown with blocks of HTML in it. Headings are Markdown, so that mkdocs builds the
+table of contents; everything else (the contributors' prose, key facts, tables, relationship
+lines, quotes, lists, the numbered notes, the diagram) is HTML, written by the templates under
+`blocks/` (`*.html.j2`), so that Python-Markdown passes it through without processing it (most
+of mkdocs' time was Python-Markdown reading link-heavy tables), and a site that overrides a
+template changes the table. Links in HTML are final hrefs relative to the page's URL
+(`relative_url`): mkdocs rewrites links in Markdown only.
 
 Escaping. Every fact string reaches a page escaped. In an HTML template, Jinja's autoescape
 escapes whatever is printed; in a Markdown template, the `md` filter and the helpers of
@@ -50,7 +49,7 @@ from ..model import (
     KnowledgeBase,
     Link,
     Record,
-    RichText,
+    date_order,
     sources_differ,
 )
 from ..project import BuildError
@@ -328,7 +327,7 @@ class Site:
     def render(self, template_name: str, page_path: str, **values: Any) -> str:
         context = PageContext(self, page_path)
         template = self.env.get_template(template_name)
-        text = template.render(p=context, kb=self.kb, page_path=page_path, **values)
+        text = template.render(p=context, kb=self.kb, **values)
         # Templates leave runs of blank lines where optional sections were skipped; one blank
         # line means the same to Markdown and keeps the output readable in review.
         return _BLANK_RUNS.sub("\n\n", text).strip("\n") + "\n"
@@ -338,17 +337,16 @@ class PageContext:
     """Helpers for one page being rendered: links relative to it, its notes, its anchors.
 
     Most return escaped HTML (`Markup`, built with markupsafe from fact strings) for the
-    templates' HTML blocks; `link`, `rich`, `text`, `summary_block` and `note_block` return
-    Markdown, for the prose between them.
+    templates' HTML blocks; `section`, `page_link`, `source_heading` and `date_legend` return
+    Markdown, for the headings and sentences between them.
     """
 
     def __init__(self, site: Site, path: str):
         self.site = site
         self.kb = site.kb
         self.path = path
-        self.folder = path.rpartition("/")[0]
         # Where links start from: every page of a folder but its index is one level deeper.
-        self.place = (self.folder, path.endswith("index.md") or path == "index.md")
+        self.place = (path.rpartition("/")[0], path.endswith("index.md"))
         self._link_cache = site.link_cache
         self._note_cache = site.note_cache
         self._note_numbers: dict[str, Note] = {}
@@ -385,22 +383,6 @@ class PageContext:
             cached = self._link_cache[key] = _safe(f'<a href="{href}">{_h(text)}</a>')
         return cached
 
-    def link(self, record: Record | str, label: str | None = None) -> Markup:
-        """A Markdown link to a record's page, for prose (mkdocs checks and rewrites it)."""
-        if isinstance(record, str):
-            record = self.kb[record]
-        self.linked.add(record.id)
-        key = ("md", self.folder, record.id, label)
-        cached = self._link_cache.get(key)
-        if cached is None:
-            cached = self._link_cache[key] = _safe(
-                escape.md_link(
-                    record.label if label is None else label,
-                    relative_href(self.path, record.page),
-                )
-            )
-        return cached
-
     def page_href(self, page: str) -> str:
         """The href, in HTML, of a generated page that is not a record's (an index)."""
         return relative_url(self.path, page)
@@ -424,35 +406,23 @@ class PageContext:
 
     # Text ----------------------------------------------------------------------------------
 
-    def _rich(self, text: RichText, escape_text: Callable[[str], str], link) -> Markup:
-        """Text with its [[links]] as links: each plain run through `escape_text`."""
+    def text_html(self, record: Record, *path: str | int, empty: str = "") -> Markup:
+        """A text field for inside an HTML block: its [[links]] as <a>, every plain run
+        escaped."""
+        text = record.text(*path)
+        if not text:
+            return _h(empty)
         out = []
         for piece in text:
             if isinstance(piece, Link):
                 target = self.kb.get(piece.target)
                 if target is None:  # validation rejects this; never print a raw id
-                    out.append(escape_text(piece.label or piece.target))
+                    out.append(escape.html_text(piece.label or piece.target))
                 else:
-                    out.append(link(target, piece.label))
+                    out.append(self.a(target, piece.label))
             else:
-                out.append(_with_edge_spaces(piece, escape_text(piece)))
+                out.append(_with_edge_spaces(piece, escape.html_text(piece)))
         return _safe("".join(out))
-
-    def rich(self, text: RichText | None, empty: str = "") -> Markup:
-        """Prose as Markdown: [[links]] as links, every plain run escaped."""
-        return self._rich(text, escape.md_text, self.link) if text else _md(empty)
-
-    def text(self, record: Record, *path: str | int, empty: str = "") -> Markup:
-        """A text field as Markdown prose."""
-        return self.rich(record.text(*path), empty)
-
-    def rich_html(self, text: RichText | None, empty: str = "") -> Markup:
-        """Text with [[links]] for inside an HTML block (a table cell): links as <a>."""
-        return self._rich(text, escape.html_text, self.a) if text else _h(empty)
-
-    def text_html(self, record: Record, *path: str | int, empty: str = "") -> Markup:
-        """A text field for inside an HTML block."""
-        return self.rich_html(record.text(*path), empty)
 
     def paragraphs(self, text: object) -> list[str]:
         """Multi-line text (a quote's words) as its paragraphs, each one line of plain text."""
@@ -666,18 +636,6 @@ class PageContext:
             parts.append(_h(published.display()))
         return _join(_join(*parts, sep=", "), ".")
 
-    def excerpt(self, citation: dict) -> Markup:
-        """' Paragraph 2: “words”' for a citation's locator and excerpt (either may be missing)."""
-        locator = citation.get("locator")
-        excerpt = citation.get("excerpt")
-        pieces = []
-        if locator:
-            located = locator[:1].upper() + locator[1:]
-            pieces += [" ", escape.html_text(located), ":" if excerpt else "."]
-        if excerpt:
-            pieces.append(self.quoted(excerpt))
-        return _join(*pieces)
-
     # The record's header and infobox -----------------------------------------------------
 
     def index_url(self, record: Record) -> str:
@@ -782,13 +740,10 @@ class PageContext:
         ]
 
     def field_value(self, record: Record, name: str, spec) -> Markup:
+        """An infobox row's value (the infobox leaves out what is not recorded)."""
         if spec.claim:
             return self.claim_values(record, (name,), spec, record.get("citations"))
         value = record.get(name)
-        if spec.type == "boolean":
-            return _h("yes" if value else "no")
-        if value is None or value == []:
-            return _h(NOT_RECORDED)
         if name == "positions":
             return self._lines(self._held(record, index) for index in range(len(value)))
         if name == "sold_at":
@@ -898,7 +853,7 @@ class PageContext:
         if kind == "url":
             return self.external(value, value)
         if kind == "text":
-            return self.rich_html(record.text(*path))
+            return self.text_html(record, *path)
         if kind == "roles":
             return self.parties(record)
         if kind == "object" and spec.definition == "quantity" and isinstance(value, dict):
@@ -1117,7 +1072,7 @@ class PageContext:
         by_record: dict[str, tuple[Record, list[str]]] = {}
         for use in uses:
             owner = use.path[:-2] if use.path[-2:-1] == ("citations",) else use.path
-            where = self._where(use.record, owner) if owner else "the record"
+            where = self._where(use.record, owner)  # 'the record' for the record's own
             places = by_record.setdefault(use.record.id, (use.record, []))[1]
             if where not in places:
                 places.append(where)
@@ -1133,21 +1088,15 @@ class PageContext:
         """Carrier relationships first, then the rest."""
         carrier = [r for r in records if r.get("type") in CARRIER_TYPES]
         other = [r for r in records if r.get("type") not in CARRIER_TYPES]
-        groups = []
-        if carrier:
-            groups.append(("Carrier relationships", carrier))
-        if other:
-            groups.append(("Other relationships", other))
-        return groups
+        groups = [("Carrier relationships", carrier), ("Other relationships", other)]
+        return [(title, group) for title, group in groups if group]
 
     def quotes_by_speaker(self, quotes: list[Record]) -> list[tuple[Record, list[Record]]]:
         by_speaker: dict[str, list[Record]] = {}
         for quote in quotes:
             by_speaker.setdefault(quote.get("speaker"), []).append(quote)
         speakers = sorted((self.kb[s] for s in by_speaker), key=lambda r: r.sort_key)
-        return [
-            (speaker, sorted(by_speaker[speaker.id], key=_date_then_label)) for speaker in speakers
-        ]
+        return [(speaker, sorted(by_speaker[speaker.id], key=date_order)) for speaker in speakers]
 
     def timeline_what(self, entry) -> Markup:
         """What a timeline line dates: 'Event: ban', 'Status: cancelled', 'Quote said'."""
@@ -1176,15 +1125,6 @@ class PageContext:
         return _join(_h(record.schema.title), ": ", self.where(record, entry.path))
 
     # Where in a record ---------------------------------------------------------------------
-
-    def claim_where(self, record: Record, citation_path: tuple) -> Markup:
-        """Which claim of a record a citation supports: the record as a whole, or the part of
-        it that carries the citation ('Status history, step 2 (cancelled)')."""
-        owner = citation_path[:-2] if citation_path[-2:-1] == ("citations",) else citation_path
-        if not owner:
-            return _h("The record")
-        where = self._where(record, owner)
-        return _h(where[:1].upper() + where[1:])
 
     def where(self, record: Record, path: tuple) -> Markup:
         """A field path told for readers: 'status history, step 2 (cancelled)'."""
@@ -1474,18 +1414,8 @@ def make_environment(override_dir: Path | None) -> jinja2.Environment:
         keep_trailing_newline=True,
         auto_reload=False,
     )
-    env.filters.update(
-        md=lambda value: _md(value),
-        front_matter=lambda value: _safe(escape.front_matter(value)),
-        human=lambda value: _human(value),
-    )
-    env.globals.update(
-        NOT_RECORDED=NOT_RECORDED,
-        KIND_ORDER=KIND_ORDER,
-        CARRIER_TYPES=CARRIER_TYPES,
-        anchor_id=anchor_id,
-        GENERATED_HTML_BLOCKS=_safe(escape.GENERATED_HTML_BLOCKS),
-    )
+    env.filters.update(md=_md, front_matter=lambda value: _safe(escape.front_matter(value)))
+    env.globals["GENERATED_HTML_BLOCKS"] = _safe(escape.GENERATED_HTML_BLOCKS)
     return env
 
 
@@ -1563,7 +1493,7 @@ def render_kind_indexes(site: Site, kinds: Iterable[str] | None = None) -> Itera
         path = f"{schema.plural}/index.md"
         records = site.kb.by_kind.get(kind, [])
         if kind == "event":
-            records = sorted(records, key=_date_then_label)
+            records = sorted(records, key=date_order)
         title = INDEX_TITLES.get(kind, schema.plural.capitalize())
         front = _front(title, schema.description)
         yield (
@@ -1577,11 +1507,6 @@ def render_kind_indexes(site: Site, kinds: Iterable[str] | None = None) -> Itera
                 title=title,
             ),
         )
-
-
-def _date_then_label(record: Record) -> tuple:
-    date = record.date("date") or record.date("said")
-    return (0, date.sort_key, record.sort_key) if date else (1, (), record.sort_key)
 
 
 def render_timeline(site: Site) -> Iterator[Page]:

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from ..load import FACT_SUFFIX, FactFile, FileRefused, read_fact_file, read_regular_file
-from ..problems import ProblemCollector, printable
+from ..problems import ProblemCollector, plural, printable
 from ..render.escape import md_cell, md_text
 from ..schema import FieldSpec, KindSchema, SchemaSet
 
@@ -301,24 +301,17 @@ class _RecordComparer:
                 continue
             spec = (fields or {}).get(key)
             here = _path(path, key)
-            if key not in new:
-                self.field_gone(key, spec, old[key], here)
-            elif key not in old:
-                self.field_new(key, spec, new[key], here)
-            else:
+            if key in old and key in new:
                 self.value(key, spec, old[key], new[key], here)
-
-    def field_new(self, key: str, spec: FieldSpec | None, value: Any, path: str) -> None:
-        if isinstance(value, list) and (key == CITATIONS or _identity_fields(spec)):
-            self.items(key, spec, [], value, path)
-        else:
-            self.changes.append(Change("set", path, new=value))
-
-    def field_gone(self, key: str, spec: FieldSpec | None, value: Any, path: str) -> None:
-        if isinstance(value, list) and (key == CITATIONS or _identity_fields(spec)):
-            self.items(key, spec, value, [], path)
-        else:
-            self.changes.append(Change("removed", path, old=value))
+                continue
+            value = new[key] if key in new else old[key]
+            if isinstance(value, list) and (key == CITATIONS or _identity_fields(spec)):
+                # A list of items set or removed: each item is a change of its own.
+                self.items(key, spec, old.get(key, []), new.get(key, []), here)
+            elif key in new:
+                self.changes.append(Change("set", here, new=value))
+            else:
+                self.changes.append(Change("removed", here, old=value))
 
     def value(self, key: str, spec: FieldSpec | None, old: Any, new: Any, path: str) -> None:
         if _key(old) == _key(new) and type(old) is type(new):
@@ -333,15 +326,14 @@ class _RecordComparer:
     def items(self, key: str, spec: FieldSpec | None, old: list, new: list, path: str) -> None:
         """Lists: items matched as the module docstring says, then compared pairwise."""
         identity = _identity_fields(spec)
-        if key == CITATIONS:
-            keys_old, keys_new = [_key(c) for c in old], [_key(c) for c in new]
-        elif identity:
+        if identity and key != CITATIONS:
             keys_old = [_key([_get(item, name) for name in identity]) for item in old]
             keys_new = [_key([_get(item, name) for name in identity]) for item in new]
         else:
             keys_old, keys_new = [_key(v) for v in old], [_key(v) for v in new]
         item_spec = spec.items if spec else None
         matcher = difflib.SequenceMatcher(None, keys_old, keys_new, autojunk=False)
+        noun = {CITATIONS: "citation", STATUS_HISTORY: "step"}.get(key, "item")
         for tag, i1, i2, j1, j2 in matcher.get_opcodes():
             if tag == "equal" or (tag == "replace" and identity and key != CITATIONS):
                 # Same items (or, for mappings with an identity, items in the same place whose
@@ -353,19 +345,9 @@ class _RecordComparer:
                     )
                 i1, j1 = i1 + pairs, j1 + pairs
             for index in range(i1, i2):
-                self.item_gone(key, old[index], _path(path, index))
+                self.changes.append(Change(f"{noun}-removed", _path(path, index), old=old[index]))
             for index in range(j1, j2):
-                self.item_new(key, new[index], _path(path, index))
-
-    def item_new(self, key: str, value: Any, path: str) -> None:
-        what = {CITATIONS: "citation-added", STATUS_HISTORY: "step-added"}.get(key, "item-added")
-        self.changes.append(Change(what, path, new=value))
-
-    def item_gone(self, key: str, value: Any, path: str) -> None:
-        what = {CITATIONS: "citation-removed", STATUS_HISTORY: "step-removed"}.get(
-            key, "item-removed"
-        )
-        self.changes.append(Change(what, path, old=value))
+                self.changes.append(Change(f"{noun}-added", _path(path, index), new=new[index]))
 
 
 def _get(item: Any, name: str) -> Any:
@@ -532,20 +514,22 @@ def show_step(step: Any) -> str:
         text += f", {step['date']}"
     cited = step.get(CITATIONS)
     if isinstance(cited, list) and cited:
-        text += f" ({len(cited)} citation{'s' if len(cited) != 1 else ''})"
+        text += f" ({plural(len(cited), 'citation')})"
     return text
 
 
+# How each kind of change reads: its sign and line in text, its name in Markdown.
 _DESCRIPTIONS = {
-    "set": ("+", "{path}: {new}"),
-    "removed": ("-", "{path}: {old}"),
-    "changed": ("~", "{path}: {old} → {new}"),
-    "citation-added": ("+", "citation {path}: {new}"),
-    "citation-removed": ("-", "citation {path}: {old}"),
-    "step-added": ("+", "status step {path}: {new}"),
-    "step-removed": ("-", "status step {path}: {old}"),
-    "item-added": ("+", "{path}: {new}"),
-    "item-removed": ("-", "{path}: {old}"),
+    "set": ("+", "{path}: {new}", "set"),
+    "removed": ("-", "{path}: {old}", "removed"),
+    "changed": ("~", "{path}: {old} → {new}", "changed"),
+    "citation-added": ("+", "citation {path}: {new}", "citation added"),
+    "citation-removed": ("-", "citation {path}: {old}", "citation removed"),
+    "step-added": ("+", "status step {path}: {new}", "status step added"),
+    "step-removed": ("-", "status step {path}: {old}", "status step removed"),
+    "item-added": ("+", "{path}: {new}", "item added"),
+    "item-removed": ("-", "{path}: {old}", "item removed"),
+    "unreadable": ("!", "", "does not parse"),
 }
 
 
@@ -563,7 +547,7 @@ def describe_change(change: Change) -> str:
         problem = change.new if change.new is not None else change.old
         side = "new" if change.new is not None else "old"
         return f"! the {side} version does not parse: {problem}"
-    sign, template = _DESCRIPTIONS[change.what]
+    sign, template, _ = _DESCRIPTIONS[change.what]
     old, new = _shown_parts(change)
     return f"{sign} " + template.format(path=change.path, old=old, new=new)
 
@@ -599,20 +583,6 @@ def format_text(diff: FactDiff) -> str:
     return printable("\n".join(lines))
 
 
-_MARKDOWN_CHANGE = {
-    "set": "set",
-    "removed": "removed",
-    "changed": "changed",
-    "citation-added": "citation added",
-    "citation-removed": "citation removed",
-    "step-added": "status step added",
-    "step-removed": "status step removed",
-    "item-added": "item added",
-    "item-removed": "item removed",
-    "unreadable": "does not parse",
-}
-
-
 def format_markdown(diff: FactDiff) -> str:
     """For a pull request: a heading, one section per record with a table of its changes.
     Every value is escaped (md_text, md_cell): a pull request's data cannot add markup here."""
@@ -635,7 +605,7 @@ def format_markdown(diff: FactDiff) -> str:
                 if change.new is None and change.what != "changed":
                     new = ""
                 lines.append(
-                    f"| {md_cell(_MARKDOWN_CHANGE[change.what])} | {md_cell(change.path)} "
+                    f"| {md_cell(_DESCRIPTIONS[change.what][2])} | {md_cell(change.path)} "
                     f"| {md_cell(old)} | {md_cell(new)} |"
                 )
             lines.append("")

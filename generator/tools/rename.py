@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..load import FACT_SUFFIX, FactFile, FieldPath, new_fact_yaml
+from ..load import FACT_SUFFIX, FactFile, FieldPath, format_field_path, new_fact_yaml
+from ..model import value_at
 from ..pipeline import CheckOutcome, Project, check_project
 from ..schema import default_schemas
 from ..suggest import did_you_mean
-from ..validate import LINK, MAX_ID_LENGTH, SLUG, Reference, shown_id
+from ..validate import LINK, Reference, bad_id, shown_id
 from .format import FactFormatter, FormatError, plain_data
 
 # Problems that leave the references unknown: a file that could not be read may refer to the
@@ -45,11 +46,9 @@ class PlannedFile:
 
 def plan_rename(project: Project, old: str, new: str) -> list[PlannedFile]:
     """Every file to write for the rename, checked; raises RenameError if it cannot be done."""
-    if not SLUG.match(new) or len(new) > MAX_ID_LENGTH:
-        raise RenameError(
-            f"'{shown_id(new)}' is not a valid id: ids are lower-case letters and digits "
-            f"joined by single hyphens, at most {MAX_ID_LENGTH} characters"
-        )
+    bad = bad_id(new)
+    if bad is not None:
+        raise RenameError(bad[0])
     outcome = check_project(project)
     _refuse_if_unsafe(outcome)
     facts = outcome.facts or []
@@ -113,18 +112,19 @@ def _edited_text(fact: FactFile, references: list[Reference], old: str, new: str
     edits: list[tuple[int, int]] = []  # (line index, column index) of each id in a field
     for reference in references:
         if reference.in_text:
-            _set(expected, reference.path, _relinked(_get(expected, reference.path), old, new))
+            _set(expected, reference.path, _relinked(value_at(expected, reference.path), old, new))
             continue
         _set(expected, reference.path, new)
+        shown = format_field_path(reference.path)
         line, column = fact.position(reference.path)
         if line is None or column is None:
-            raise RenameError(f"{fact.rel}: cannot find where {_shown(reference.path)} is")
+            raise RenameError(f"{fact.rel}: cannot find where {shown} is")
         index, start = line - 1, column - 1
         if lines[index][start : start + 1] in ("'", '"'):
             start += 1
         if lines[index][start : start + len(old)] != old:
             raise RenameError(
-                f"{fact.rel}:{line}:{column}: {_shown(reference.path)} is not written as "
+                f"{fact.rel}:{line}:{column}: {shown} is not written as "
                 f"'{old}' there: rename it by hand"
             )
         edits.append((index, start))
@@ -153,18 +153,5 @@ def _relinked(text: str, old: str, new: str) -> str:
     return LINK.sub(relink, text)
 
 
-def _get(data: Any, path: FieldPath) -> Any:
-    for key in path:
-        data = data[key]
-    return data
-
-
 def _set(data: Any, path: FieldPath, value: Any) -> None:
-    _get(data, path[:-1])[path[-1]] = value
-
-
-def _shown(path: FieldPath) -> str:
-    out = ""
-    for key in path:
-        out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else str(key))
-    return out
+    value_at(data, path[:-1])[path[-1]] = value

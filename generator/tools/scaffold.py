@@ -14,15 +14,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..schema import FieldSpec, KindSchema
+from ..schema_outputs import schema_header_line
 from .format import FactFormatter
 
-SCHEMA_HEADER = "# yaml-language-server: $schema=../../schemas/json/{kind}.schema.json"
 _NOT_GIVEN = object()  # a field the contributor has not filled in (None is a value: null)
-
-
-def schema_header(kind: str) -> str:
-    """The first line of every fact file: it points editors at the kind's JSON Schema."""
-    return SCHEMA_HEADER.format(kind=kind)
 
 
 def yaml_scalar(value: Any) -> str:
@@ -107,7 +102,7 @@ def render_template(schema: KindSchema, data: dict, rel_path: str) -> str:
     `rel_path` is where it will live (facts/<plural>/<id>.yaml), named in the instructions.
     """
     writer = _TemplateWriter()
-    writer.lines.append(schema_header(schema.kind))
+    writer.lines.append(schema_header_line(schema.kind))
     writer.lines.append(
         f"# {schema.title}: every field is described in schemas/reference.md and by your editor."
     )

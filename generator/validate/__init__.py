@@ -25,7 +25,7 @@ from urllib.parse import quote, urlsplit
 
 from ..dates import DateError, PartialDate, parse_date
 from ..load import FactFile, FieldPath
-from ..problems import Problem, ProblemCollector
+from ..problems import Problem, ProblemCollector, describe, or_list, with_article
 from ..schema import FieldSpec, KindSchema, RoleSet, SchemaSet, yaml_inline
 from ..suggest import closest, did_you_mean, likely_typo
 from .duplicate_quotes import check_duplicate_quotes
@@ -65,15 +65,15 @@ _URL_FORBIDDEN = '<>"\\^`{|}'
 _URL_HOST = re.compile(r"[a-z0-9._-]+")
 
 
-def _unusual_characters(value: str, skip: dict[str, str] | None = None) -> list[str]:
-    """Invisible (Unicode format) characters not in `skip`, and lone surrogates (a YAML escape
-    such as "\\ud800" makes one; no file can hold it as UTF-8), sorted."""
+def _unusual_characters(value: str) -> list[str]:
+    """Invisible (Unicode format) characters and lone surrogates (a YAML escape such as
+    "\\ud800" makes one; no file can hold it as UTF-8), sorted."""
     if value.isascii():
         return []
     return sorted(
         ch
         for ch in set(value)  # unique characters first: the check stays fast on long texts
-        if ch not in (skip or ()) and unicodedata.category(ch) in {"Cf", "Cs"}
+        if unicodedata.category(ch) in {"Cf", "Cs"}
     )
 
 
@@ -87,6 +87,19 @@ def shown_id(record_id: str) -> str:
     """An id as messages show it: non-ASCII characters escaped, so ids that differ only in
     Unicode form ('caf\\xe9', 'cafe\\u0301') do not look the same in the report."""
     return record_id if record_id.isascii() and record_id.isprintable() else ascii(record_id)[1:-1]
+
+
+def bad_id(record_id: str) -> tuple[str, str | None] | None:
+    """None for a valid id; else why it is not one, and the id it would be written as
+    ('Mi 8' -> 'mi-8'), if any: for kb check, kb new and kb mv alike."""
+    if SLUG.match(record_id) and len(record_id) <= MAX_ID_LENGTH:
+        return None
+    written = re.sub(r"[^a-z0-9]+", "-", record_id.lower()).strip("-")[:MAX_ID_LENGTH].rstrip("-")
+    why = (
+        f"'{shown_id(record_id)}' is not a valid id: ids are lower-case letters and digits "
+        f"joined by single hyphens, at most {MAX_ID_LENGTH} characters"
+    )
+    return why, written if SLUG.match(written) else None
 
 
 @dataclass(frozen=True)
@@ -126,28 +139,6 @@ class CheckedFacts:
     """Everything validation learned: the records (those readable at all) and their links."""
 
     records: list[CheckedRecord]
-
-    @property
-    def by_id(self) -> dict[str, CheckedRecord]:
-        return {record.id: record for record in self.records}
-
-
-def _describe(value: Any) -> str:
-    """How a value is named in messages: what YAML made of it."""
-    if value is None:
-        return "nothing (an empty value)"
-    if isinstance(value, bool):
-        return f"{'true' if value else 'false'} (true/false)"
-    if isinstance(value, int | float):
-        return f"the number {value}"
-    if isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:37] + "..."
-        return f"text '{shown}'"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return f"a {type(value).__name__}"
 
 
 def _file_problem(fact: FactFile, message: str, code: str, severity: str = "error") -> Problem:
@@ -267,9 +258,6 @@ class _RecordChecker:
     def error(self, path: FieldPath, message: str, code: str, at: str = "value") -> None:
         self.collector.add(self.fact.problem(path, message, code, at=at))
 
-    def warning(self, path: FieldPath, message: str, code: str) -> None:
-        self.collector.add(self.fact.problem(path, message, code, severity="warning"))
-
     def check_mapping(self, fields: dict[str, FieldSpec], data: dict, path: FieldPath) -> None:
         # A misspelt required field is one mistake: report the spelling, not also the absence.
         meant: set[str] = set()
@@ -302,12 +290,7 @@ class _RecordChecker:
         if spec.name == "citations":
             message, code = _no_citations_message(path), "missing-citation"
         else:
-            example = (
-                f" (for example: {spec.name}: {yaml_inline(spec.example)})"
-                if spec.example is not None
-                else ""
-            )
-            message = f"missing required field '{spec.name}'{example}"
+            message = f"missing required field '{spec.name}'{_for_example(spec)}"
             code = "missing-field"
         # Reported where the enclosing mapping starts: an absent field has no line of its own.
         line, column = self.fact.position(path) if path else (1, 1)
@@ -319,12 +302,8 @@ class _RecordChecker:
             message = _no_citations_message(path[:-1], listed=True)
             self.error(path, message, "missing-citation", at="key")
         elif spec.required:
-            example = (
-                f" (for example: {spec.name}: {yaml_inline(spec.example)})"
-                if spec.example is not None
-                else ""
-            )
-            self.error(path, f"no value: this field is required{example}", "empty-value", at="key")
+            message = f"no value: this field is required{_for_example(spec)}"
+            self.error(path, message, "empty-value", at="key")
         else:
             message = "no value: write one after the ':', or delete the line"
             self.error(path, message, "empty-value", at="key")
@@ -347,7 +326,7 @@ class _RecordChecker:
                 self.error(
                     path + (index,),
                     f"expected a claim ('- value: ...' with its citations), got "
-                    f"{_describe(item)}: where sources differ, write every value as a claim",
+                    f"{describe(item)}: where sources differ, write every value as a claim",
                     "wrong-type",
                 )
                 continue
@@ -376,7 +355,6 @@ class _RecordChecker:
         self, spec: FieldSpec, value: Any, path: FieldPath, kind_of: Any, role_set: RoleSet | None
     ) -> None:
         """Parties by role: `role: id` or `role: [id, ...]`, each role one the type defines."""
-        type_name = spec.roles_from
         roles = role_set.roles if role_set else {}
         example = ", ".join(f"{role}: <id>" for role in roles) or "role: <id>"
         if isinstance(value, list):
@@ -390,7 +368,7 @@ class _RecordChecker:
             return
         if not isinstance(value, dict):
             self.error(
-                path, f"expected parties by role ({example}), got {_describe(value)}", "wrong-type"
+                path, f"expected parties by role ({example}), got {describe(value)}", "wrong-type"
             )
             return
         role_of: dict[str, str] = {}
@@ -428,7 +406,7 @@ class _RecordChecker:
                 if not isinstance(member, str):
                     self.error(
                         where,
-                        f"expected the id of {_kinds_phrase(spec.to)}, got {_describe(member)}",
+                        f"expected the id of {_kinds_phrase(spec.to)}, got {describe(member)}",
                         "wrong-type",
                     )
                     continue
@@ -444,9 +422,7 @@ class _RecordChecker:
                 self.record.references.append(
                     Reference(source_id=self.record.id, path=where, target=member, kinds=spec.to)
                 )
-        if role_set is None:
-            if kind_of is None or kind_of not in self.record.schema.fields[type_name].values:
-                return  # the type is missing or unknown: reported there
+        # No roles without a type that has them (a missing or unknown type is reported there).
         for role in roles:
             if role not in value:
                 self.error(
@@ -465,7 +441,7 @@ class _RecordChecker:
                     " (write the number alone, like 799 or 0.5, without a currency or % sign "
                     "or commas; the unit goes under 'unit')"
                 )
-            self.error(path, f"expected a number, got {_describe(value)}{hint}", "wrong-type")
+            self.error(path, f"expected a number, got {describe(value)}{hint}", "wrong-type")
         elif value != value or value in (float("inf"), float("-inf")):
             self.error(path, "expected a number, got a value that is not one", "wrong-type")
 
@@ -474,7 +450,7 @@ class _RecordChecker:
     def check_string(self, spec: FieldSpec, value: Any, path: FieldPath) -> None:
         if not isinstance(value, str):
             quoted = f" (put it in quotes: '{value}')" if isinstance(value, int | float) else ""
-            self.error(path, f"expected text, got {_describe(value)}{quoted}", "wrong-type")
+            self.error(path, f"expected text, got {describe(value)}{quoted}", "wrong-type")
             return
         if not value.strip():
             self.error(path, "empty text: write a value or leave the field out", "empty-value")
@@ -491,15 +467,7 @@ class _RecordChecker:
                 f"control character U+{ord(control.group()):04X} in text: delete it",
                 "control-character",
             )
-        for char, name in INVISIBLE_CHARACTERS.items():
-            if char in value:
-                self.error(
-                    path,
-                    f"invisible character U+{ord(char):04X} ({name}) in text: delete it, "
-                    "so the text reads as it is",
-                    "invisible-character",
-                )
-        for char in _unusual_characters(value, skip=INVISIBLE_CHARACTERS):
+        for char in _unusual_characters(value):
             if unicodedata.category(char) == "Cs":
                 self.error(
                     path,
@@ -507,19 +475,27 @@ class _RecordChecker:
                     "itself instead of its escape)",
                     "control-character",
                 )
-            else:
-                self.error(
-                    path,
-                    f"invisible character {_describe_character(char)} in text: delete it, "
-                    "so the text reads as it is",
-                    "invisible-character",
-                )
+                continue
+            # The characters that hide or reorder text by their common names.
+            name = INVISIBLE_CHARACTERS.get(char)
+            shown = f"U+{ord(char):04X} ({name})" if name else _describe_character(char)
+            self.error(
+                path,
+                f"invisible character {shown} in text: delete it, so the text reads as it is",
+                "invisible-character",
+            )
 
     def check_text(self, spec: FieldSpec, value: Any, path: FieldPath) -> None:
         self.check_string(spec, value, path)
         if not isinstance(value, str):
             return
-        # Problems point at the link: the n-th '[[' of the text (see _problem_in_text).
+
+        def bad_link(needle: str, ordinal: int, message: str) -> None:
+            # At the link: the n-th `needle` of the text (see _problem_in_text).
+            self.collector.add(
+                _problem_in_text(self.fact, path, needle, ordinal, message, "bad-link")
+            )
+
         opens = _occurrences(value, "[[")
         links = list(LINK.finditer(value))
         # Targets that are not ids are reported in pass 2, where names can suggest the id.
@@ -528,17 +504,11 @@ class _RecordChecker:
             target = match.group(1).strip()
             label = match.group(2)
             if label is not None and not label.strip():
-                self.collector.add(
-                    _problem_in_text(
-                        self.fact,
-                        path,
-                        "[[",
-                        ordinal,
-                        f"link {match.group(0)}: the label after '|' is empty "
-                        f"(write [[{target}]], or a label after the '|')",
-                        "bad-link",
-                    )
+                message = (
+                    f"link {match.group(0)}: the label after '|' is empty "
+                    f"(write [[{target}]], or a label after the '|')"
                 )
+                bad_link("[[", ordinal, message)
                 continue
             self.record.references.append(
                 Reference(
@@ -561,17 +531,11 @@ class _RecordChecker:
         for bracket, other in (("[[", "]]"), ("]]", "[[")):
             for ordinal, start in enumerate(_occurrences(value, bracket)):
                 if start not in own[bracket]:
-                    self.collector.add(
-                        _problem_in_text(
-                            self.fact,
-                            path,
-                            bracket,
-                            ordinal,
-                            f"'{bracket}' without its '{other}': a link is written [[id]] or "
-                            "[[id|label]] (write both brackets, or neither)",
-                            "bad-link",
-                        )
+                    message = (
+                        f"'{bracket}' without its '{other}': a link is written [[id]] or "
+                        "[[id|label]] (write both brackets, or neither)"
                     )
+                    bad_link(bracket, ordinal, message)
                     break
 
     def check_boolean(self, spec: FieldSpec, value: Any, path: FieldPath) -> None:
@@ -579,7 +543,7 @@ class _RecordChecker:
             hint = ""
             if isinstance(value, str) and value.strip().lower() in _BOOLEAN_WORDS:
                 hint = " (write true or false, without quotes)"
-            self.error(path, f"expected true or false, got {_describe(value)}{hint}", "wrong-type")
+            self.error(path, f"expected true or false, got {describe(value)}{hint}", "wrong-type")
 
     def check_date(self, spec: FieldSpec, value: Any, path: FieldPath) -> None:
         try:
@@ -589,7 +553,7 @@ class _RecordChecker:
 
     def check_url(self, spec: FieldSpec, value: Any, path: FieldPath) -> None:
         if not isinstance(value, str):
-            self.error(path, f"expected a URL, got {_describe(value)}", "wrong-type")
+            self.error(path, f"expected a URL, got {describe(value)}", "wrong-type")
             return
         reason = check_url(value)
         if reason:
@@ -598,7 +562,7 @@ class _RecordChecker:
     def check_enum(self, spec: FieldSpec, value: Any, path: FieldPath) -> None:
         if not isinstance(value, str) or value not in spec.values:
             hint = did_you_mean(str(value), spec.values) if isinstance(value, str) else ""
-            shown = f"'{value}'" if isinstance(value, str) else _describe(value)
+            shown = f"'{value}'" if isinstance(value, str) else describe(value)
             self.error(
                 path,
                 f"unknown value {shown}{hint}; choose one of {', '.join(spec.values)}",
@@ -609,7 +573,7 @@ class _RecordChecker:
         if not isinstance(value, str):
             self.error(
                 path,
-                f"expected the id of {_kinds_phrase(spec.to)}, got {_describe(value)}",
+                f"expected the id of {_kinds_phrase(spec.to)}, got {describe(value)}",
                 "wrong-type",
             )
             return
@@ -625,7 +589,7 @@ class _RecordChecker:
                 hint = f" (write each entry as a list item: '- {first}: {value}')"
             elif isinstance(value, str | int):
                 hint = f" (write a list: [{value}], or one '- {value}' line per item)"
-            self.error(path, f"expected a list, got {_describe(value)}{hint}", "wrong-type")
+            self.error(path, f"expected a list, got {describe(value)}{hint}", "wrong-type")
             return
         if len(value) < spec.min_items:
             if spec.name == "citations":
@@ -659,7 +623,7 @@ class _RecordChecker:
                 hint = f" (write '{required[0]}: {value}')"
             self.error(
                 path,
-                f"expected a mapping with {', '.join(spec.fields)}, got {_describe(value)}{hint}",
+                f"expected a mapping with {', '.join(spec.fields)}, got {describe(value)}{hint}",
                 "wrong-type",
             )
             return
@@ -694,9 +658,15 @@ def _written_as_claims(spec: FieldSpec, value: Any) -> bool:
     return isinstance(value, list) and any(_is_claim(item) for item in value)
 
 
-def _or_words(words: Any, joiner: str = "or") -> str:
-    words = [f"'{word}'" for word in words]
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + f" {joiner} " + words[-1]
+def _or_words(words: Any) -> str:
+    return or_list(f"'{word}'" for word in words)
+
+
+def _for_example(spec: FieldSpec) -> str:
+    """' (for example: maker: xiaomi)', from the schema's example; '' without one."""
+    if spec.example is None:
+        return ""
+    return f" (for example: {spec.name}: {yaml_inline(spec.example)})"
 
 
 def _no_citations_message(mapping_path: FieldPath, listed: bool = False) -> str:
@@ -746,10 +716,7 @@ def _listed(value: Any) -> list:
 
 
 def _kinds_phrase(kinds: tuple[str, ...]) -> str:
-    articles = [("an " if kind[0] in "aeiou" else "a ") + kind for kind in kinds]
-    if len(articles) <= 1:
-        return "".join(articles)
-    return ", ".join(articles[:-1]) + " or " + articles[-1]
+    return or_list(with_article(kind) for kind in kinds)
 
 
 def check_record(
@@ -757,18 +724,11 @@ def check_record(
 ) -> CheckedRecord | None:
     """Pass 1 for one file. Returns None if the file could not be read at all."""
     # The id is the file's name, so it is checked even when the file's content is unreadable.
-    if not SLUG.match(fact.id) or len(fact.id) > MAX_ID_LENGTH:
-        suggestion = re.sub(r"[^a-z0-9]+", "-", fact.id.lower()).strip("-")[:MAX_ID_LENGTH]
-        suggestion = suggestion.rstrip("-")
-        fix = f" (rename the file to {suggestion}.yaml)" if SLUG.match(suggestion) else ""
-        collector.add(
-            _file_problem(
-                fact,
-                f"'{shown_id(fact.id)}' is not a valid id: ids are lower-case letters and "
-                f"digits joined by single hyphens, at most {MAX_ID_LENGTH} characters{fix}",
-                "bad-id",
-            )
-        )
+    bad = bad_id(fact.id)
+    if bad is not None:
+        why, written = bad
+        fix = f" (rename the file to {written}.yaml)" if written else ""
+        collector.add(_file_problem(fact, why + fix, "bad-id"))
     if fact.id in RESERVED_IDS:
         collector.add(
             _file_problem(
@@ -1085,10 +1045,6 @@ class _KnowledgeBaseChecker:
         # Point at the link itself, which may sit lines below where the text value starts.
         return _problem_in_text(record.fact, reference.path, "[[", reference.ordinal, message, code)
 
-    def _citations(self, record: CheckedRecord):
-        """Every citation in the record, with its field path: top level and nested ones."""
-        yield from citations_in(record.fact.data)
-
     def _source(self, source_id: Any) -> CheckedRecord | None:
         if not isinstance(source_id, str):
             return None
@@ -1096,7 +1052,7 @@ class _KnowledgeBaseChecker:
         return found if found is not None and found.kind == "source" else None
 
     def check_citations(self, record: CheckedRecord) -> None:
-        for path, citation in self._citations(record):
+        for path, citation in citations_in(record.fact.data):
             source = self._source(citation.get("source"))
             via_id = citation.get("via")
             if via_id is None or source is None:
@@ -1163,7 +1119,7 @@ class _KnowledgeBaseChecker:
         said = dates.get(("said",)) or dates.get(("said", "value"))
         if said is not None:
             reported: set[str] = set()
-            for _, citation in self._citations(record):
+            for _, citation in citations_in(record.fact.data):
                 for key in ("source", "via"):
                     source = self._source(citation.get(key))
                     published = source.dates.get(("published",)) if source else None

@@ -96,10 +96,16 @@ def write_file_atomically(target: Path, data: bytes) -> None:
         raise
 
 
-def make_fresh_folder(parent: Path, stem: str) -> Path:
-    """A new, empty folder with a temporary name, made with the user's usual permissions."""
+def _fresh_folder_beside(target: Path) -> Path:
+    """A new, empty folder with a temporary name beside `target`, made with the user's usual
+    permissions, once the temporary folders a killed build left there are deleted."""
+    parent = target.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    for leftover in parent.glob(TEMP_PREFIX + "*"):
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
     while True:
-        folder = _fresh_name(parent, stem)
+        folder = _fresh_name(parent, target.name)
         try:
             folder.mkdir(mode=0o777)
         except FileExistsError:
@@ -174,10 +180,7 @@ def _write_new_folder(
     half-written page. It spares a temporary name, a rename and a look at an old file for each
     of thousands of pages. None (nothing done) if the folder appeared meanwhile.
     """
-    parent = build_dir.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    remove_leftovers(parent)
-    fresh = make_fresh_folder(parent, build_dir.name)
+    fresh = _fresh_folder_beside(build_dir)
     try:
         root = str(fresh)
         made = {""}
@@ -242,13 +245,6 @@ def _delete_stale(root: Path, wanted: set[str]) -> list[str]:
     return sorted(deleted)
 
 
-def remove_leftovers(parent: Path) -> None:
-    """Delete temporary site folders a killed build left in `parent`."""
-    for leftover in parent.glob(TEMP_PREFIX + "*"):
-        if leftover.is_dir() and not leftover.is_symlink():
-            shutil.rmtree(leftover, ignore_errors=True)
-
-
 def replace_folder(target: Path, build: Callable[[Path], None]) -> None:
     """Run `build(temporary_folder)` and, only if it returns, swap the result in as `target`.
 
@@ -257,10 +253,7 @@ def replace_folder(target: Path, build: Callable[[Path], None]) -> None:
     temporary folder is removed; a process killed outright leaves a folder named with
     TEMP_PREFIX that the next run removes.
     """
-    parent = target.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    remove_leftovers(parent)
-    fresh = make_fresh_folder(parent, target.name)
+    fresh = _fresh_folder_beside(target)
     try:
         build(fresh)
     except BaseException:
@@ -268,7 +261,7 @@ def replace_folder(target: Path, build: Callable[[Path], None]) -> None:
         raise
     old = None
     if target.exists() or target.is_symlink():
-        old = _fresh_name(parent, target.name + "-old")
+        old = _fresh_name(target.parent, target.name + "-old")
         os.replace(target, old)
     try:
         os.replace(fresh, target)
