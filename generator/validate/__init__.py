@@ -281,7 +281,13 @@ class _RecordChecker:
             if spec.type == "roles":
                 # The roles a party may have depend on the record's type, its sibling field.
                 kind_of = data.get(spec.roles_from)
-                role_set = fields[spec.roles_from].value_roles.get(kind_of)
+                # A type that is not text (a list, say) is reported where it is checked; the
+                # roles are then checked as if the type were unknown.
+                role_set = (
+                    fields[spec.roles_from].value_roles.get(kind_of)
+                    if isinstance(kind_of, str)
+                    else None
+                )
                 self.check_roles(spec, data[name], path + (name,), kind_of, role_set)
                 continue
             self.check_value(spec, data[name], path + (name,))
