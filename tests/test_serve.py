@@ -195,6 +195,68 @@ def test_invalid_facts_keep_the_last_good_site_and_print_the_report(serve, knowl
     serve.wait_for_page(PAGE, HELD_BACK_WORDS)
 
 
+@pytest.mark.slow
+def test_an_edited_theme_override_shows_on_a_page_the_edit_did_not_touch(knowledge_base):
+    """kb serve keeps mkdocs' compiled theme templates from one build to the next
+    (publish/serve.py, ThemeEnvironment): an edit of the theme's overrides must still show,
+    on every page, though no page's Markdown changed."""
+    shutil.copy(REPO_ROOT / "mkdocs.yml", knowledge_base / "mkdocs.yml")
+    shutil.copytree(REPO_ROOT / "overrides", knowledge_base / "overrides")
+    server = ServeProcess(knowledge_base, free_port())
+    try:
+        server.wait_for_page(PAGE, ORIGINAL_WORDS)
+        edit(knowledge_base / FACT, (ORIGINAL_WORDS, EDITED_WORDS))  # a build with the theme
+        server.wait_for_page(PAGE, EDITED_WORDS)
+        edit(
+            knowledge_base / "overrides" / "main.html",
+            ("{% block extrahead %}", '{% block extrahead %}<meta name="kb-test" content="x">'),
+        )
+        server.wait_for_page(PAGE, '<meta name="kb-test" content="x">')
+    finally:
+        server.close()
+
+
+def test_the_theme_environment_is_made_again_when_its_files_change(tmp_path):
+    """What makes kb serve compile the theme's templates again: mkdocs.yml, or a file under
+    its custom_dir, changed, added or removed; nothing else."""
+    from mkdocs.config import load_config
+
+    from generator.publish.serve import ThemeEnvironment
+
+    config_file = tmp_path / "mkdocs.yml"
+    config_file.write_text(
+        "site_name: Test\ntheme:\n  name: material\n  custom_dir: overrides\n", encoding="utf-8"
+    )
+    (tmp_path / "docs").mkdir()
+    overrides = tmp_path / "overrides"
+    (overrides / "partials").mkdir(parents=True)
+    (overrides / "main.html").write_text('{% extends "base.html" %}\n', encoding="utf-8")
+    theme = ThemeEnvironment(config_file)
+
+    def env():
+        config = theme.kept(lambda: load_config(config_file=str(config_file)))
+        return config.theme.get_env(), theme.remade
+
+    first, made = env()
+    assert made and first.get_template("main.html")
+    assert env() == (first, False)
+    changes = [
+        lambda: (overrides / "main.html").write_text("edited\n", encoding="utf-8"),
+        lambda: (overrides / "partials" / "footer.html").write_text("", encoding="utf-8"),
+        lambda: (overrides / "partials" / "footer.html").unlink(),
+        lambda: config_file.write_text(
+            config_file.read_text(encoding="utf-8") + "  language: de\n", encoding="utf-8"
+        ),
+    ]
+    for change in changes:
+        change()
+        made_again, made = env()
+        assert made and made_again is not first
+        assert env() == (made_again, False)
+        first = made_again
+    assert "edited" in first.get_template("main.html").render()
+
+
 def test_serve_refuses_to_start_on_invalid_facts(knowledge_base):
     edit(knowledge_base / FACT, (VALID_ROLES, INVALID_ROLES))
 

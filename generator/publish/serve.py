@@ -7,7 +7,8 @@ Two loops run side by side in one process:
   Markdown (pipeline.ServeBuilds), rewriting only the pages whose bytes changed.
 - mkdocs' live-reloading server (its LiveReloadServer, with mkdocs' own dirty build) on the
   build folder: told by the regenerator that pages were rewritten, it rebuilds only them and
-  reloads the browser.
+  reloads the browser. The theme's compiled templates are kept from one build to the next
+  (ThemeEnvironment); a change of mkdocs.yml or of the theme's overrides rebuilds every page.
 
 NOTE: not `mkdocs serve` itself. It polls the whole build folder every 0.5 s (a stat of every
 page each time), so an edit waited 0.25 s on average, up to 0.5 s, before mkdocs looked. Here
@@ -32,6 +33,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
@@ -319,13 +321,16 @@ def serve_site(regenerator: MarkdownRegenerator, host: str, port: int) -> None:
         config.site_url = f"http://{host}:{port}{urlsplit(config.site_url or '/').path}"
         return config
 
-    config = site_config()
+    theme = ThemeEnvironment(config_file)
+    config = theme.kept(site_config)
 
     def rebuild(loaded=None) -> None:
         # mkdocs.yml read again for every build (as `mkdocs serve` does: an edit of it shows),
         # but the first, which has it already. Dirty: mkdocs renders only the pages whose
-        # files are newer than their HTML (all of them the first time).
-        build(loaded or site_config(), serve_url=config.site_url, dirty=True)
+        # files are newer than their HTML; every page the first time, and when mkdocs.yml or
+        # the theme's files changed, which every page shows.
+        loaded = loaded or theme.kept(site_config)
+        build(loaded, serve_url=config.site_url, dirty=not theme.remade)
 
     server = LiveReloadServer(
         builder=rebuild,
@@ -362,6 +367,55 @@ def serve_site(regenerator: MarkdownRegenerator, host: str, port: int) -> None:
         watcher.stop()
         regenerator.stop()
         shutil.rmtree(site_dir, ignore_errors=True)
+
+
+class ThemeEnvironment:
+    """The theme's Jinja environment, kept from one of kb serve's mkdocs builds to the next
+    while mkdocs.yml and the files under the theme's custom_dir (overrides/) stay the same.
+
+    NOTE: mkdocs' build() asks the theme for a new environment each time (Theme.get_env), so
+    each build compiled Material's templates again, half of a rebuild after one edit. The
+    environment is mkdocs' own; the theme of the config handed to build() returns it. Made
+    again when either changes: it never reads a template twice (auto_reload is off).
+    """
+
+    def __init__(self, config_file: Path):
+        self.config_file = config_file
+        self.remade = False  # whether the last `kept` made the environment (anew)
+        self._made_from: tuple | None = None
+        self._env: jinja2.Environment | None = None
+
+    def kept(self, load_config: Callable[[], Any]) -> Any:
+        """The config `load_config` loads, its theme giving the kept environment."""
+        # NOTE: mkdocs.yml read before it is loaded, custom_dir listed before a template is
+        # compiled: a change meanwhile differs from what is recorded here, so the build it
+        # triggers makes the environment again.
+        config_bytes = self.config_file.read_bytes()
+        config = load_config()
+        made_from = (config_bytes, _folder_state(config.theme.custom_dir))
+        self.remade = made_from != self._made_from
+        if self.remade:
+            self._env, self._made_from = config.theme.get_env(), made_from
+        env = self._env
+        config.theme.get_env = lambda: env
+        return config
+
+
+def _folder_state(folder: str | None) -> tuple:
+    """Each file under `folder` with its size and modification time: what saving, adding or
+    removing a file changes."""
+    if folder is None:
+        return ()
+    state = []
+    for parent, _, names in os.walk(folder):
+        for name in names:
+            path = os.path.join(parent, name)
+            try:
+                info = os.stat(path)
+            except OSError:  # removed meanwhile: the next build sees it gone
+                continue
+            state.append((path, info.st_size, info.st_mtime_ns))
+    return tuple(sorted(state))
 
 
 def _error_page(site_dir: Path, code: int) -> bytes | None:
