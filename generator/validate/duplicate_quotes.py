@@ -25,9 +25,10 @@ def check_duplicate_quotes(records: Iterable[_Record], collector: ProblemCollect
     first_with: dict[str, _Record] = {}
     for record in sorted(records, key=lambda record: record.fact.rel):
         text = (record.fact.data or {}).get("text") if record.kind == "quote" else None
-        if not isinstance(text, str) or not normalize(text):
+        words = normalize(text) if isinstance(text, str) else ""
+        if not words:
             continue
-        first = first_with.setdefault(normalize(text).casefold(), record)
+        first = first_with.setdefault(words.casefold(), record)
         if first is record:
             continue
         collector.add(
