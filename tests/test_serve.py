@@ -9,6 +9,7 @@ measured by `make bench`.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import signal
@@ -19,6 +20,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -255,6 +257,40 @@ def test_the_theme_environment_is_made_again_when_its_files_change(tmp_path):
         assert env() == (made_again, False)
         first = made_again
     assert "edited" in first.get_template("main.html").render()
+
+
+def test_garbage_is_collected_once_serving_is_quiet(knowledge_base):
+    """kb serve defers Python's full garbage collection out of an edit's rebuild (publish/
+    serve.py, COLLECT_WHEN_QUIET_SECONDS): it must still run once edits pause, and the
+    collector be as it was when serving stops."""
+    from generator.project import Project
+    from generator.publish.serve import FULL_COLLECTION_AFTER, MarkdownRegenerator
+
+    class Cycle:
+        pass
+
+    thresholds = gc.get_threshold()
+    regenerator = MarkdownRegenerator(Project(knowledge_base), quiet_seconds=0.2)
+    assert regenerator.regenerate().ok
+    regenerator.start()
+    try:
+        assert gc.get_threshold()[2] == FULL_COLLECTION_AFTER
+        cycle = Cycle()
+        cycle.itself = cycle
+        garbage = weakref.ref(cycle)
+        gc.collect()  # `cycle` is reachable: now in the oldest generation, which only a full
+        del cycle  # collection looks at
+        edit(knowledge_base / FACT, (ORIGINAL_WORDS, EDITED_WORDS))
+        regenerator.changed(knowledge_base / FACT)
+        deadline = time.monotonic() + WAIT_SECONDS
+        while garbage() is not None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert garbage() is None, "no full collection after the edit's build"
+        page = knowledge_base / "build" / "docs" / "organizations" / "bigcell.md"
+        assert EDITED_WORDS in page.read_text(encoding="utf-8")
+    finally:
+        regenerator.stop()
+    assert gc.get_threshold() == thresholds
 
 
 def test_serve_refuses_to_start_on_invalid_facts(knowledge_base):
