@@ -27,6 +27,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .load import FactFile, load_facts
 from .load.history import History, read_history
@@ -37,6 +38,9 @@ from .publish import run_mkdocs, run_pagefind
 from .schema import SchemaSet, default_schemas
 from .validate import CheckedFacts, check_across_files, check_files
 from .write import WriteReport, replace_folder, write_pages
+
+if TYPE_CHECKING:
+    import jinja2
 
 __all__ = ["BuildError", "Project", "find_project_root"]  # for the commands, from here
 
@@ -116,8 +120,10 @@ def build_markdown(
     project: Project,
     write: bool = True,
     timings: dict[str, float] | None = None,
+    env: jinja2.Environment | None = None,
 ) -> MarkdownResult:
     """Validate, then render every page and write build/docs/ (unless `write` is False).
+    `env`: the templates' environment (render.make_environment), when the caller keeps one.
 
     Returns with `pages` None, and writes nothing, when the knowledge base has errors.
     """
@@ -139,6 +145,7 @@ def build_markdown(
             outcome.knowledge_base,
             override_dir=project.templates_dir,
             carried=carried,
+            env=env,
             last_changed=result.history.last_changed,
         )
         result.carried = carried
@@ -199,11 +206,14 @@ class ServeBuilds:
     (render/after_edit.py); after any other change (content/, templates/), everything.
 
     NOTE: the build folder is taken to be as the last build left it (the build lock keeps
-    every other build out while kb serve runs).
+    every other build out while kb serve runs). The templates compiled by the last build of
+    everything render the edits after it; a change in templates/ is a build of everything,
+    which compiles them again.
     """
 
     def __init__(self, project: Project):
         self.project = project
+        self.env: jinja2.Environment | None = None  # the templates, compiled
         self.last_model: KnowledgeBase | None = None
         self.last_pages: dict[str, str | bytes] = {}
         self.last_facts: list[FactFile] | None = None
@@ -231,7 +241,7 @@ class ServeBuilds:
             pages = render_after_edit(
                 self.last_model,
                 outcome.knowledge_base,
-                self.project.templates_dir,
+                self.env,
                 self.last_carried,
                 self.last_history.last_changed,
             )
@@ -256,7 +266,10 @@ class ServeBuilds:
         return result
 
     def _build_everything(self, timings: dict[str, float] | None) -> MarkdownResult:
-        result = build_markdown(self.project, timings=timings)
+        from .render.render import make_environment  # see build_markdown
+
+        self.env = make_environment(self.project.templates_dir)
+        result = build_markdown(self.project, timings=timings, env=self.env)
         self.last_facts = result.check.facts
         if result.ok:
             self.last_model = result.check.knowledge_base

@@ -17,6 +17,7 @@ import pytest
 from devtools.synth import write_knowledge_base
 from generator.pipeline import Project, ServeBuilds, build_markdown
 from generator.render.after_edit import render_after_edit
+from generator.render.render import PACKAGE_TEMPLATES
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -133,7 +134,7 @@ def test_an_edited_summary_rewrites_only_its_page(knowledge_base):
         f"products/{product.stem}.md",
     ]
     # It rendered the pages near the product and those of no record (indexes, timeline...).
-    rendered = render_after_edit(before, builds.last_model, None, {})
+    rendered = render_after_edit(before, builds.last_model, builds.env, {})
     assert {f"products/{product.stem}.md", "products/index.md", "timeline.md"} <= rendered.keys()
 
 
@@ -146,6 +147,29 @@ def test_a_template_override_renders_every_page(knowledge_base):
     result = builds.build([override])
     assert result.report.written == ["timeline.md"]
     assert "# Overridden" in (knowledge_base / "build" / "docs" / "timeline.md").read_text()
+
+
+def test_an_edit_after_a_template_edit_renders_with_the_template_as_it_is_now(
+    knowledge_base, tmp_path
+):
+    """kb serve renders an edit of facts with the templates its last build of everything
+    compiled (pipeline.ServeBuilds); an edit in templates/ is such a build."""
+    builds = ServeBuilds(Project(knowledge_base))
+    builds.build()
+    product = _files(knowledge_base, "products")[5]
+    override = knowledge_base / "templates" / "product.md.j2"
+    override.parent.mkdir()
+    template = (PACKAGE_TEMPLATES / "product.md.j2").read_text(encoding="utf-8")
+    for step in ("first", "second"):
+        override.write_text(f"{template}\nThe {step} override.\n", encoding="utf-8")
+        assert builds.build([override]).ok
+        _replace_in(product, r"^summary: >-\n", f"summary: >-\n  Edited after the {step}.\n")
+        assert builds.build([product]).ok
+        page = knowledge_base / "build" / "docs" / "products" / f"{product.stem}.md"
+        assert f"The {step} override." in page.read_text(encoding="utf-8")
+        assert tree(knowledge_base / "build" / "docs") == fresh_build(
+            knowledge_base, tmp_path / "scratch"
+        )
 
 
 def test_nothing_changed_writes_nothing(knowledge_base):

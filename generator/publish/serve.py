@@ -7,7 +7,8 @@ Two loops run side by side in one process:
   Markdown (pipeline.ServeBuilds), rewriting only the pages whose bytes changed.
 - mkdocs' live-reloading server (its LiveReloadServer, with mkdocs' own dirty build) on the
   build folder: told by the regenerator that pages were rewritten, it rebuilds only them and
-  reloads the browser.
+  reloads the browser. The theme's compiled templates are kept from one build to the next
+  (ThemeEnvironment); a change of mkdocs.yml or of the theme's overrides rebuilds every page.
 
 NOTE: not `mkdocs serve` itself. It polls the whole build folder every 0.5 s (a stat of every
 page each time), so an edit waited 0.25 s on average, up to 0.5 s, before mkdocs looked. Here
@@ -21,6 +22,7 @@ plain, and mkdocs sees nothing but a folder of Markdown that changes.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import shutil
@@ -32,9 +34,11 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
+from watchdog import events
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
@@ -51,11 +55,32 @@ from . import mkdocs_config_file
 # Folders whose files are inputs of the Markdown (watched recursively), and single files.
 INPUT_FOLDERS = ("facts", "content", "templates", "schemas")
 INPUT_FILES = frozenset(ROOT_PAGES)
+# What the watcher is told about: every change of a file or folder, not opening or reading
+# one (see InputWatcher).
+CHANGE_EVENTS = [
+    events.FileCreatedEvent,
+    events.FileModifiedEvent,
+    events.FileAttribEvent,
+    events.FileClosedEvent,
+    events.FileMovedEvent,
+    events.FileDeletedEvent,
+    events.DirCreatedEvent,
+    events.DirModifiedEvent,
+    events.DirAttribEvent,
+    events.DirMovedEvent,
+    events.DirDeletedEvent,
+]
 # Editors save in bursts (write a temporary file, rename, touch the backup): regenerate once
 # the knowledge base has been quiet this long.
 SETTLE_SECONDS = 0.05
 # How often the server looks at the signal file (and mkdocs.yml, the theme overrides).
 SIGNAL_POLL_SECONDS = 0.05
+# Python's full garbage collection (0.15 to 0.2 s at 1,000 records, with a model, its pages
+# and mkdocs' site in memory) ran during nearly every edit's rebuild. While serving, it runs
+# once the knowledge base has been quiet this long after a build, and on its own only after
+# this many younger collections (about ten edits without a pause) instead of Python's 10.
+COLLECT_WHEN_QUIET_SECONDS = 1.0
+FULL_COLLECTION_AFTER = 100
 # Errors a broken input or template can cause: reported in one line, the server keeps going.
 # Anything else is a bug in the generator: reported with its traceback, the server keeps going.
 REPORTED_ERRORS = (
@@ -91,12 +116,21 @@ class MarkdownRegenerator:
     """Re-renders build/docs/ from the knowledge base whenever `changed()` is called.
 
     Runs on its own thread, so a slow render never holds up the HTTP server; calls that arrive
-    while it renders are folded into one more run afterwards.
+    while it renders are folded into one more run afterwards. Once the knowledge base has been
+    quiet for a while after a render, the thread runs Python's full garbage collection, which
+    would otherwise fall in the middle of the next edit's (see COLLECT_WHEN_QUIET_SECONDS).
     """
 
-    def __init__(self, project: Project, settle_seconds: float = SETTLE_SECONDS):
+    def __init__(
+        self,
+        project: Project,
+        settle_seconds: float = SETTLE_SECONDS,
+        quiet_seconds: float = COLLECT_WHEN_QUIET_SECONDS,
+    ):
         self.project = project
         self.settle_seconds = settle_seconds
+        self.quiet_seconds = quiet_seconds
+        self._thresholds = gc.get_threshold()
         # Called after a render that wrote or deleted pages (serve_site: the server's signal).
         self.after_write: Callable[[], None] | None = None
         self._changed = threading.Event()
@@ -109,12 +143,14 @@ class MarkdownRegenerator:
         self.builds = ServeBuilds(project)
 
     def start(self) -> None:
+        gc.set_threshold(*self._thresholds[:2], FULL_COLLECTION_AFTER)
         self._thread.start()
 
     def stop(self) -> None:
         self._stopping.set()
         self._changed.set()
         self._thread.join(timeout=10)
+        gc.set_threshold(*self._thresholds)
 
     def changed(self, path: Path | None = None) -> None:
         with self._paths_lock:
@@ -130,8 +166,12 @@ class MarkdownRegenerator:
         return paths
 
     def _loop(self) -> None:
+        collected = False  # the first build's garbage, too
         while True:
-            self._changed.wait()
+            if not self._changed.wait(None if collected else self.quiet_seconds):
+                gc.collect()  # quiet since the last build: see COLLECT_WHEN_QUIET_SECONDS
+                collected = True
+                continue
             if self._stopping.is_set():
                 return
             # Wait for the burst of writes to end before reading anything.
@@ -141,6 +181,7 @@ class MarkdownRegenerator:
                     return
                 self._changed.clear()
             self.regenerate()
+            collected = False
 
     def regenerate(self) -> MarkdownResult | None:
         """One render of the whole knowledge base; reports errors instead of raising them."""
@@ -183,8 +224,6 @@ class _InputChanges(FileSystemEventHandler):
         self.watcher = watcher
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.event_type in ("opened", "closed_no_write"):
-            return  # reading a file changes nothing (inotify reports opens too)
         if event.is_directory and event.event_type == "modified":
             # A folder "modified" is one of its files written, which has its own event. Taken
             # as "something changed" it made every save render every page (1.6 s at 1,000
@@ -202,7 +241,13 @@ class _InputChanges(FileSystemEventHandler):
 
 
 class InputWatcher:
-    """A watchdog observer on every input of the knowledge base (see INPUT_FOLDERS)."""
+    """A watchdog observer on every input of the knowledge base (see INPUT_FOLDERS).
+
+    NOTE: on the events that change a file or folder (CHANGE_EVENTS), not on every event.
+    inotify also reports opening a file and closing it unwritten, and every build reads each
+    fact file: the observer's thread handled 2,000 such events per edit at 1,000 records, and
+    holding Python's lock for them made the build 0.2 s slower.
+    """
 
     def __init__(self, project: Project, regenerator: MarkdownRegenerator):
         self.project = project
@@ -225,7 +270,9 @@ class InputWatcher:
 
     def _schedule_all(self) -> None:
         # The root itself, not recursively: CONTRIBUTING.md, and input folders created later.
-        self.observer.schedule(self.handler, str(self.project.root), recursive=False)
+        self.observer.schedule(
+            self.handler, str(self.project.root), recursive=False, event_filter=CHANGE_EVENTS
+        )
         for name in INPUT_FOLDERS:
             self.watch_new_folder(self.project.root / name)
 
@@ -236,7 +283,9 @@ class InputWatcher:
             if folder in self._watched:
                 return
             self._watched.add(folder)
-            self.observer.schedule(self.handler, str(folder), recursive=True)
+            self.observer.schedule(
+                self.handler, str(folder), recursive=True, event_filter=CHANGE_EVENTS
+            )
         if self.observer.is_alive():  # a folder that appeared while serving: it has inputs now
             self.regenerator.changed()
 
@@ -319,13 +368,16 @@ def serve_site(regenerator: MarkdownRegenerator, host: str, port: int) -> None:
         config.site_url = f"http://{host}:{port}{urlsplit(config.site_url or '/').path}"
         return config
 
-    config = site_config()
+    theme = ThemeEnvironment(config_file)
+    config = theme.kept(site_config)
 
     def rebuild(loaded=None) -> None:
         # mkdocs.yml read again for every build (as `mkdocs serve` does: an edit of it shows),
         # but the first, which has it already. Dirty: mkdocs renders only the pages whose
-        # files are newer than their HTML (all of them the first time).
-        build(loaded or site_config(), serve_url=config.site_url, dirty=True)
+        # files are newer than their HTML; every page the first time, and when mkdocs.yml or
+        # the theme's files changed, which every page shows.
+        loaded = loaded or theme.kept(site_config)
+        build(loaded, serve_url=config.site_url, dirty=not theme.remade)
 
     server = LiveReloadServer(
         builder=rebuild,
@@ -362,6 +414,55 @@ def serve_site(regenerator: MarkdownRegenerator, host: str, port: int) -> None:
         watcher.stop()
         regenerator.stop()
         shutil.rmtree(site_dir, ignore_errors=True)
+
+
+class ThemeEnvironment:
+    """The theme's Jinja environment, kept from one of kb serve's mkdocs builds to the next
+    while mkdocs.yml and the files under the theme's custom_dir (overrides/) stay the same.
+
+    NOTE: mkdocs' build() asks the theme for a new environment each time (Theme.get_env), so
+    each build compiled Material's templates again, half of a rebuild after one edit. The
+    environment is mkdocs' own; the theme of the config handed to build() returns it. Made
+    again when either changes: it never reads a template twice (auto_reload is off).
+    """
+
+    def __init__(self, config_file: Path):
+        self.config_file = config_file
+        self.remade = False  # whether the last `kept` made the environment (anew)
+        self._made_from: tuple | None = None
+        self._env: jinja2.Environment | None = None
+
+    def kept(self, load_config: Callable[[], Any]) -> Any:
+        """The config `load_config` loads, its theme giving the kept environment."""
+        # NOTE: mkdocs.yml read before it is loaded, custom_dir listed before a template is
+        # compiled: a change meanwhile differs from what is recorded here, so the build it
+        # triggers makes the environment again.
+        config_bytes = self.config_file.read_bytes()
+        config = load_config()
+        made_from = (config_bytes, _folder_state(config.theme.custom_dir))
+        self.remade = made_from != self._made_from
+        if self.remade:
+            self._env, self._made_from = config.theme.get_env(), made_from
+        env = self._env
+        config.theme.get_env = lambda: env
+        return config
+
+
+def _folder_state(folder: str | None) -> tuple:
+    """Each file under `folder` with its size and modification time: what saving, adding or
+    removing a file changes."""
+    if folder is None:
+        return ()
+    state = []
+    for parent, _, names in os.walk(folder):
+        for name in names:
+            path = os.path.join(parent, name)
+            try:
+                info = os.stat(path)
+            except OSError:  # removed meanwhile: the next build sees it gone
+                continue
+            state.append((path, info.st_size, info.st_mtime_ns))
+    return tuple(sorted(state))
 
 
 def _error_page(site_dir: Path, code: int) -> bytes | None:

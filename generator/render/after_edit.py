@@ -12,10 +12,11 @@ this gives exactly what rendering every page gives.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from pathlib import Path
+
+import jinja2
 
 from ..model import KnowledgeBase, Record
-from .render import PAGE_KINDS, Site, make_environment, render_record_pages
+from .render import PAGE_KINDS, Site, render_record_pages
 
 # How far in the graph a page's content reaches (see above).
 PAGE_REACH = 2
@@ -50,13 +51,14 @@ def _within_reach(kb: KnowledgeBase, ids: Iterable[str]) -> set[str]:
 def render_after_edit(
     before: KnowledgeBase,
     after: KnowledgeBase,
-    override_dir: Path | None,
+    env: jinja2.Environment,
     carried: Mapping[str, bytes],
     last_changed: Mapping[str, str] | None = None,
 ) -> dict[str, str] | None:
-    """The pages an edit from `before` to `after` can change, rendered from `after`; None
-    when every page must render (records added or removed). `carried`: the pages of
-    content/ (the home page renders content/index.md); `last_changed`: as render_pages."""
+    """The pages an edit from `before` to `after` can change, rendered from `after` with
+    `env` (make_environment's); None when every page must render (records added or removed).
+    `carried`: the pages of content/ (the home page renders content/index.md);
+    `last_changed`: as render_pages."""
     edited = edited_records(before, after)
     if edited is None:
         return None
@@ -64,7 +66,7 @@ def render_after_edit(
     records: list[Record] = [after.records[record_id] for record_id in sorted(near)]
     site = Site(
         kb=after,
-        env=make_environment(override_dir),
+        env=env,
         carried=carried,
         last_changed=last_changed or {},
     )
