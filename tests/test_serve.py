@@ -319,6 +319,16 @@ def test_serve_says_when_the_port_is_taken(knowledge_base):
     assert not (knowledge_base / "build").exists()
 
 
+class RecordingRegenerator:
+    """Stands in for kb serve's regenerator: records the paths it is told have changed."""
+
+    def __init__(self):
+        self.paths = []
+
+    def changed(self, path=None):
+        self.paths.append(path)
+
+
 def test_a_saved_file_is_one_changed_path_not_a_changed_folder(knowledge_base):
     """Saving a file also reports its folder as modified; taken as "something changed", that
     made every save render every page instead of the pages the edit can change."""
@@ -327,14 +337,7 @@ def test_a_saved_file_is_one_changed_path_not_a_changed_folder(knowledge_base):
     from generator.project import Project
     from generator.publish.serve import InputWatcher, _InputChanges
 
-    class Regenerator:
-        def __init__(self):
-            self.paths = []
-
-        def changed(self, path=None):
-            self.paths.append(path)
-
-    regenerator = Regenerator()
+    regenerator = RecordingRegenerator()
     handler = _InputChanges(InputWatcher(Project(knowledge_base), regenerator))
     fact = knowledge_base / FACT
     folder = fact.parent
@@ -352,14 +355,7 @@ def test_the_watcher_hears_every_change_and_no_read(knowledge_base):
     from generator.project import Project
     from generator.publish.serve import InputWatcher
 
-    class Regenerator:
-        def __init__(self):
-            self.paths = []
-
-        def changed(self, path=None):
-            self.paths.append(path)
-
-    regenerator = Regenerator()
+    regenerator = RecordingRegenerator()
     watcher = InputWatcher(Project(knowledge_base), regenerator)
     heard: list[str] = []
     handle = watcher.handler.on_any_event
